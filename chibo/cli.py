@@ -1,0 +1,157 @@
+"""`chibo`: run | rebuild | demo | generate | validate.
+
+A command that cannot run prints one line saying why (no traceback) and exits non-zero;
+bad rows are not a failure. `validate` and `generate` never start Prefect.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from chibo.errors import ChiboError
+
+EXIT_CANNOT_RUN = 2
+EXIT_PROBLEMS = 1
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--raw", help="raw/ folder (CHIBO_RAW; default raw)")
+    p.add_argument("--warehouse", help="warehouse file (CHIBO_WAREHOUSE; default warehouse/chibo.duckdb)")
+    p.add_argument("--exports", help="exports folder (CHIBO_EXPORTS; default warehouse/exports)")
+    p.add_argument("--as-of", dest="as_of", help="as-of date YYYY-MM-DD (CHIBO_AS_OF; default today in Asia/Ho_Chi_Minh)")
+    p.add_argument("--rulebooks", help="folder of rulebook overrides (CHIBO_RULEBOOKS)")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="let deletes retract more than 10%% of a kind's rows")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="chibo", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="the nightly job: ingest new files, integrate, classify, export, publish")
+    _add_run_options(p)
+    p = sub.add_parser("rebuild", help="rebuild the warehouse from raw/ alone, then publish it")
+    _add_run_options(p)
+    p = sub.add_parser("demo", help="generate the demo province into raw/ (if empty) and run")
+    _add_run_options(p)
+    p = sub.add_parser("generate", help="write synthetic raw data")
+    p.add_argument("--scale", choices=["province", "national"], default="province")
+    p.add_argument("--years", default="2023-2025", help="e.g. 2023-2025")
+    p.add_argument("--out", required=True, help="output raw/ folder")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--as-of", dest="as_of", help="nothing is dated after it (default today)")
+    p = sub.add_parser("validate", help="check one file against the data contract")
+    p.add_argument("file")
+    p.add_argument("--kind", help="the kind (default: the folder the file sits in)")
+    p.add_argument("--as-of", dest="as_of", help="as-of date (default today)")
+    return ap
+
+
+def _settings(args):
+    from chibo.settings import Settings
+    return Settings.from_sources(args.raw, args.warehouse, args.exports, args.as_of,
+                                 args.rulebooks, args.allow_shrink)
+
+
+def _run_flow(settings, rebuild: bool) -> dict:
+    from chibo.prefect_env import configure_prefect_env
+    configure_prefect_env(settings.warehouse.parent / ".prefect")
+    from flows.nightly import nightly   # imports prefect: only after its environment is set
+    return nightly(raw=str(settings.raw), warehouse=str(settings.warehouse),
+                   exports=str(settings.exports), as_of=settings.as_of.isoformat(),
+                   rulebooks=str(settings.rulebooks) if settings.rulebooks else None,
+                   allow_shrink=settings.allow_shrink, rebuild=rebuild)
+
+
+def _print_run(result: dict) -> None:
+    text = result.get("summary_markdown") if isinstance(result, dict) else None
+    if text:
+        print(text)
+
+
+def cmd_run(args, rebuild: bool = False) -> int:
+    _print_run(_run_flow(_settings(args), rebuild))
+    return 0
+
+
+def has_data_files(raw: Path) -> bool:
+    from chibo.integrate import scan_raw
+    return raw.is_dir() and any(f.kind for f in scan_raw(raw))
+
+
+def cmd_demo(args) -> int:
+    settings = _settings(args)
+    if not has_data_files(settings.raw):
+        from chibo.generate import generate
+        print(f"chibo demo: generating the demo province 2023–2025 (seed 1) into {settings.raw} …",
+              flush=True)
+        generate("province", (2023, 2025), settings.raw, seed=1, as_of=settings.as_of)
+    result = _run_flow(settings, rebuild=False)
+    _print_run(result)
+    print(f"Warehouse: {settings.warehouse}\nExports:   {settings.exports}")
+    print("Open it:   duckdb -readonly " + str(settings.warehouse)
+          + "   (or python -c \"import duckdb; duckdb.connect('...', read_only=True)\")")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from chibo.generate import generate, parse_years
+    from chibo.settings import parse_as_of
+    summary = generate(args.scale, parse_years(args.years), Path(args.out), seed=args.seed,
+                       as_of=parse_as_of(args.as_of))
+    print(summary)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from chibo.contract import KINDS
+    from chibo.settings import parse_as_of
+    from chibo.validate import format_problems, validate_file
+    path = Path(args.file)
+    if not path.is_file():
+        raise ChiboError(f"file not found: {path}")
+    kind = args.kind or next((p for p in reversed(path.absolute().parent.parts) if p in KINDS), None)
+    if kind is None:
+        raise ChiboError(f"cannot tell the kind of {path}: put it in a kind folder or pass "
+                         f"--kind ({', '.join(KINDS)})")
+    if kind not in KINDS:
+        raise ChiboError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
+    problems = validate_file(path, kind, parse_as_of(args.as_of))
+    lines = format_problems(problems)
+    for line in lines:
+        print(line)
+    if not lines:
+        print(f"{path}: không có lỗi / no problems")
+    return EXIT_PROBLEMS if lines else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "rebuild":
+            return cmd_run(args, rebuild=True)
+        if args.command == "demo":
+            return cmd_demo(args)
+        if args.command == "generate":
+            return cmd_generate(args)
+        return cmd_validate(args)
+    except ChiboError as exc:
+        print(f"chibo {args.command}: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except KeyboardInterrupt:
+        print(f"chibo {args.command}: interrupted; the published warehouse is unchanged",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:   # one line, not a traceback; CHIBO_DEBUG=1 shows it
+        if os.environ.get("CHIBO_DEBUG"):
+            raise
+        print(f"chibo {args.command}: failed: {type(exc).__name__}: {exc} "
+              "(set CHIBO_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The warehouse file: its bookkeeping tables, and publishing by build-then-rename.
+
+A run never writes the file analysts read. It copies the published file to a private
+`<name>.next-<run_id>`, works there, checkpoints, closes every connection and
+`os.replace`s it over the published path. Readers holding the old file keep the old inode.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from chibo.contract import CONTRACT, DUCKDB_TYPES, KINDS
+from chibo.errors import ChiboError, RunLockedError
+
+BOOKKEEPING_DDL = """
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE TABLE IF NOT EXISTS files (
+    delivery_id BIGINT, path VARCHAR, kind VARCHAR, sha256 VARCHAR, bytes BIGINT,
+    mtime_ns BIGINT, status VARCHAR, superseded BOOLEAN DEFAULT false,
+    rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, rows_pending BIGINT,
+    error VARCHAR, warnings VARCHAR, first_run_id VARCHAR);
+CREATE TABLE IF NOT EXISTS staging.quarantine (
+    delivery_id BIGINT, kind VARCHAR, file VARCHAR, source_row BIGINT, column_name VARCHAR,
+    check_name VARCHAR, value VARCHAR, message_vi VARCHAR, message_en VARCHAR, run_id VARCHAR);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, as_of DATE,
+    status VARCHAR, mode VARCHAR, files_new BIGINT, files_loaded BIGINT, files_rejected BIGINT,
+    files_duplicate BIGINT, files_unsupported BIGINT, rows_read BIGINT, rows_loaded BIGINT,
+    rows_quarantined BIGINT, rows_pending BIGINT, rows_retracted BIGINT, flags BIGINT,
+    orgs_classified BIGINT, seconds_ingest DOUBLE, seconds_integrate DOUBLE,
+    seconds_model DOUBLE, seconds_export DOUBLE, seconds_publish DOUBLE);
+"""
+
+
+def contract_columns_ddl(kind: str) -> str:
+    return ", ".join(f"{c.name} {DUCKDB_TYPES[c.type]}" for c in CONTRACT[kind].columns)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create what a new warehouse needs; a no-op on an existing one."""
+    con.execute(BOOKKEEPING_DDL)
+    for kind in KINDS:
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS staging.{kind} ({contract_columns_ddl(kind)}, "
+            "action VARCHAR, source_file VARCHAR, source_row BIGINT, delivery_id BIGINT)")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {kind} ({contract_columns_ddl(kind)}, "
+            "source_file VARCHAR, source_row BIGINT)")
+
+
+@contextmanager
+def run_lock(published: Path) -> Iterator[None]:
+    """One run at a time per warehouse (DuckDB allows one writer; two runs would race)."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = published.with_name(published.name + ".lock")
+    with open(lock_path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLockedError(
+                f"another chibo run is using {published} (lock {lock_path}); try again later"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def next_path(published: Path, run_id: str) -> Path:
+    return published.with_name(f"{published.name}.next-{run_id}")
+
+
+def remove_stale_next_files(published: Path) -> None:
+    """Leftovers of a killed run: the next run completes as if it never started."""
+    for p in published.parent.glob(f"{published.name}.next-*"):
+        p.unlink(missing_ok=True)
+
+
+def prepare_next(published: Path, run_id: str, fresh: bool) -> Path:
+    """The private file this run builds: a copy of the published one, or empty (rebuild)."""
+    remove_stale_next_files(published)
+    target = next_path(published, run_id)
+    if not fresh and published.exists():
+        try:
+            shutil.copyfile(published, target)
+        except OSError as exc:
+            raise ChiboError(f"cannot copy the warehouse {published}: {exc.strerror}") from None
+    return target
+
+
+def publish_file(con: duckdb.DuckDBPyConnection, next_file: Path, published: Path) -> None:
+    con.execute("CHECKPOINT")
+    con.close()
+    wal = next_file.with_name(next_file.name + ".wal")
+    if wal.exists():   # a checkpointed, closed database leaves none; never publish half a state
+        raise ChiboError(f"{wal} still exists after checkpoint; not publishing")
+    os.replace(next_file, published)
+
+
+def discard_next(next_file: Path) -> None:
+    for p in (next_file, next_file.with_name(next_file.name + ".wal")):
+        p.unlink(missing_ok=True)
