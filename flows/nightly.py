@@ -1,0 +1,231 @@
+"""The nightly job as a Prefect flow: orchestration only.
+
+``chibo.pipeline`` does the work; this module only sequences its stages, times them,
+retries the stages whose I/O can fail transiently, and publishes the run summary as
+Prefect artifacts.  One task per stage (never per file or row):
+
+    start-run -> ingest (read + validate) -> integrate -> model -> export -> publish
+
+* No task is cached (``NO_CACHE``): they all write, and the run context holds an open
+  DuckDB connection that cannot be hashed or serialised.  The context is passed to the
+  tasks wrapped in :func:`prefect.utilities.annotations.quote` so Prefect never walks
+  or copies it.
+* ``ingest`` and ``export`` retry (twice, 2 s apart) but only on transient I/O errors
+  (``OSError`` other than missing/permission errors, DuckDB I/O errors); a chibo error
+  such as a rejected rulebook or the shrink guard fails at once.
+* On any failure after ``start_run`` the flow calls ``abort_run(ctx, exc)`` (the
+  published warehouse stays as it was) and re-raises, so the flow run is FAILED.
+
+Call :func:`chibo.prefect_env.configure_prefect_env` before importing this module when
+running embedded (``chibo run`` does).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
+
+__all__ = ["nightly", "STAGES", "is_transient_io_error"]
+
+#: the stage functions of chibo.pipeline, in order
+STAGES = ("ingest", "integrate", "model", "export", "publish")
+
+_NON_TRANSIENT_OS_ERRORS = (
+    FileNotFoundError,
+    NotADirectoryError,
+    IsADirectoryError,
+    PermissionError,
+    FileExistsError,
+)
+
+
+def _pipeline():
+    """chibo.pipeline, imported when a run starts (deploying needs only this file)."""
+    import chibo.pipeline
+
+    return chibo.pipeline
+
+
+def is_transient_io_error(exc: BaseException | None) -> bool:
+    """True for errors a retry can cure: I/O hiccups, not bad input or bugs."""
+    if exc is None:
+        return False
+    if isinstance(exc, _NON_TRANSIENT_OS_ERRORS):
+        return False
+    if isinstance(exc, (OSError, TimeoutError)):
+        return True
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, duckdb.IOException)
+
+
+def _retry_on_transient_io(task_obj, task_run, state) -> bool:
+    """Prefect ``retry_condition_fn``: retry only transient I/O failures."""
+    try:
+        exc = state.result(raise_on_failure=False)
+    except Exception as error:  # the result itself could not be read
+        exc = error
+    return isinstance(exc, BaseException) and is_transient_io_error(exc)
+
+
+def _resolve(path: str | None) -> str | None:
+    """Relative paths are taken against the current working directory."""
+    if path is None or str(path).strip() == "":
+        return None
+    return str(Path(path).expanduser().absolute())
+
+
+def _run_stage(ctx: Any, name: str) -> dict:
+    """Call ``chibo.pipeline.<name>(ctx)`` and record its wall time."""
+    logger = get_run_logger()
+    started = time.perf_counter()
+    result = getattr(_pipeline(), name)(ctx)
+    seconds = time.perf_counter() - started
+    stage_seconds = getattr(ctx, "stage_seconds", None)
+    if isinstance(stage_seconds, dict):
+        stage_seconds[name] = seconds
+    logger.info("stage %s done in %.2f s: %s", name, seconds, result)
+    return result if isinstance(result, dict) else {"result": result}
+
+
+@task(name="start-run", cache_policy=NO_CACHE, persist_result=False)
+def start_run_task(settings: Any, rebuild: bool = False) -> Any:
+    """Open a run: copy the published warehouse to a private next file."""
+    return _pipeline().start_run(settings, rebuild=rebuild)
+
+
+@task(
+    name="ingest",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_retry_on_transient_io,
+)
+def ingest_task(ctx: Any) -> dict:
+    """Read and validate every new file under raw/."""
+    return _run_stage(ctx, "ingest")
+
+
+@task(name="integrate", cache_policy=NO_CACHE, persist_result=False)
+def integrate_task(ctx: Any) -> dict:
+    return _run_stage(ctx, "integrate")
+
+
+@task(name="model", cache_policy=NO_CACHE, persist_result=False)
+def model_task(ctx: Any) -> dict:
+    return _run_stage(ctx, "model")
+
+
+@task(
+    name="export",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_retry_on_transient_io,
+)
+def export_task(ctx: Any) -> dict:
+    """Document the warehouse and write the CSV/XLSX exports."""
+    return _run_stage(ctx, "export")
+
+
+@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+def publish_task(ctx: Any) -> dict:
+    """Swap the next warehouse in atomically and record the run."""
+    return _run_stage(ctx, "publish")
+
+
+_STAGE_TASKS = {
+    "ingest": ingest_task,
+    "integrate": integrate_task,
+    "model": model_task,
+    "export": export_task,
+    "publish": publish_task,
+}
+
+
+def _json_cell(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _publish_artifacts(ctx: Any) -> dict:
+    """The run summary as a markdown artifact and table artifacts; returns it as data."""
+    summary = ctx.summary()
+    markdown = summary.markdown()
+    table = [{k: _json_cell(v) for k, v in row.items()} for row in summary.table()]
+    stage_seconds = dict(getattr(summary, "stage_seconds", None) or getattr(ctx, "stage_seconds", {}) or {})
+    run_id = getattr(ctx, "run_id", None)
+    create_markdown_artifact(
+        key="chibo-nightly-summary",
+        markdown=markdown,
+        description=f"chibo nightly run {run_id}",
+    )
+    create_table_artifact(
+        key="chibo-nightly-table",
+        table=table,
+        description=f"chibo nightly run {run_id}: files by status, rows, orgs per level, time per stage",
+    )
+    if stage_seconds:
+        create_table_artifact(
+            key="chibo-nightly-stage-seconds",
+            table=[{"stage": k, "seconds": round(float(v), 3)} for k, v in stage_seconds.items()],
+            description="seconds per stage",
+        )
+    return {
+        "run_id": _json_cell(run_id),
+        "markdown": markdown,
+        "table": table,
+        "stage_seconds": {k: float(v) for k, v in stage_seconds.items()},
+    }
+
+
+@flow(name="chibo-nightly", persist_result=False, log_prints=False)
+def nightly(
+    raw: str | None = "raw",
+    warehouse: str | None = "warehouse/chibo.duckdb",
+    exports: str | None = "warehouse/exports",
+    as_of: str | None = None,
+    rulebooks: str | None = None,
+    allow_shrink: bool = False,
+    rebuild: bool = False,
+) -> dict:
+    """Ingest new files, integrate, model, export and publish the warehouse.
+
+    Relative paths are resolved against the current working directory; ``None``
+    means the ``CHIBO_*`` variable or the default.  ``as_of`` is ``YYYY-MM-DD``
+    (``None``: today in Asia/Ho_Chi_Minh).  Returns the stage results and the run
+    summary (``markdown``, ``table``, ``stage_seconds``, ``run_id``).
+    """
+    pipeline = _pipeline()
+    settings = pipeline.Settings.from_sources(
+        raw=_resolve(raw),
+        warehouse=_resolve(warehouse),
+        exports=_resolve(exports),
+        as_of=as_of or None,
+        rulebooks=_resolve(rulebooks),
+        allow_shrink=allow_shrink,
+    )
+    ctx = start_run_task(quote(settings), rebuild=rebuild)
+    stages: dict[str, dict] = {}
+    try:
+        for name in STAGES:
+            stages[name] = _STAGE_TASKS[name](quote(ctx))
+    except BaseException as exc:
+        try:
+            pipeline.abort_run(ctx, exc)
+        except Exception as abort_error:  # keep the original error
+            get_run_logger().error("abort_run failed: %r", abort_error)
+        raise
+    summary = _publish_artifacts(ctx)
+    return {"status": "completed", "stages": stages, **summary}
