@@ -101,9 +101,6 @@ def _record(con, delivery_id, f: RawFile, sha, status, run_id, rows_read=0, rows
 def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id: str,
                score_required: Callable[[int], bool],
                progress: Callable[[str], None] | None = None) -> IngestSummary:
-    from chibo.read import FileRejected, read_file
-    from chibo.validate import validate_frame
-
     summary = IngestSummary()
     known = _known_deliveries(con)
     seen = _seen_hashes(con)
@@ -116,33 +113,17 @@ def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id
         sha = sha256_of(f.absolute)
         if prior and prior[0] == sha:
             continue
-        if prior:
-            _supersede(con, f.path)
+        # one transaction per delivery: a failure (and a task retry) never leaves half a file
+        con.execute("BEGIN TRANSACTION")
+        try:
+            status, rows_read, rows_quar, error, warnings = _deliver(
+                con, f, sha, prior is not None, seen, next_id, run_id, as_of, score_required)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        next_id += 1
         summary.files_new += 1
-        delivery_id, next_id = next_id, next_id + 1
-        status, rows_read, rows_quar, error, warnings = "loaded", 0, 0, None, None
-        if f.kind is None:
-            status, error = "unsupported_format", "not inside a kind folder (org_units, members, …)"
-        elif not is_supported(f.path):
-            status, error = "unsupported_format", "only .csv, .csv.gz and .xlsx files are read"
-        elif sha in seen:
-            status = "duplicate"
-        else:
-            seen.add(sha)
-            try:
-                read = read_file(f.absolute, f.kind)
-                result = validate_frame(read, f.kind, f.path, as_of, score_required)
-            except FileRejected as exc:
-                status, error = "rejected", f"{exc.message_vi} / {exc.message_en}"
-            except Exception as exc:   # a file must never crash the run
-                status, error = "rejected", f"Không đọc được tệp / cannot read the file: {exc}"
-            else:
-                rows_read = result.rows_read
-                _stage(con, f.kind, f.path, delivery_id, run_id, result.valid, result.quarantine)
-                rows_quar = result.quarantine.select("source_row").n_unique() \
-                    if result.quarantine.height else 0
-                warnings = "; ".join(read.warnings) or None
-        _record(con, delivery_id, f, sha, status, run_id, rows_read, rows_quar, error, warnings)
         summary.by_status[status] = summary.by_status.get(status, 0) + 1
         summary.rows_read += rows_read
         summary.rows_quarantined += rows_quar
@@ -150,7 +131,66 @@ def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id
             summary.messages.append(f"{f.path}: {error}")
         if progress:
             progress(f"[{n}/{len(files)}] {f.path}: {status}")
+    if _release_orphaned_duplicates(con):
+        again = ingest_raw(con, raw, as_of, run_id, score_required, progress)
+        summary.files_new += again.files_new
+        summary.rows_read += again.rows_read
+        summary.rows_quarantined += again.rows_quarantined
+        summary.messages += again.messages
+        for k, v in again.by_status.items():
+            summary.by_status[k] = summary.by_status.get(k, 0) + v
     return summary
+
+
+def _release_orphaned_duplicates(con: duckdb.DuckDBPyConnection) -> bool:
+    """A copy marked duplicate whose original's bytes were replaced now stands alone:
+    re-read it, as a rebuild from raw/ would."""
+    orphans = con.execute("""
+        SELECT count(*) FROM files d
+        WHERE NOT d.superseded AND d.status = 'duplicate'
+          AND NOT EXISTS (SELECT 1 FROM files o WHERE NOT o.superseded AND o.sha256 = d.sha256
+                          AND o.status IN ('loaded', 'rejected'))""").fetchall()[0][0]
+    if orphans:
+        con.execute("""
+            UPDATE files d SET superseded = true
+            WHERE NOT d.superseded AND d.status = 'duplicate'
+              AND NOT EXISTS (SELECT 1 FROM files o WHERE NOT o.superseded
+                              AND o.sha256 = d.sha256 AND o.status IN ('loaded', 'rejected'))""")
+    return bool(orphans)
+
+
+def _deliver(con, f: RawFile, sha: str, replaces_path: bool, seen: set[str], delivery_id: int,
+             run_id: str, as_of: dt.date, score_required: Callable[[int], bool]):
+    """Record one new delivery: read, validate and stage it unless it is a copy or unsupported."""
+    from chibo.read import FileRejected, read_file
+    from chibo.validate import validate_frame
+
+    if replaces_path:
+        _supersede(con, f.path)
+    status, rows_read, rows_quar, error, warnings = "loaded", 0, 0, None, None
+    if f.kind is None:
+        status, error = "unsupported_format", "not inside a kind folder (org_units, members, …)"
+    elif not is_supported(f.path):
+        status, error = "unsupported_format", "only .csv, .csv.gz and .xlsx files are read"
+    elif sha in seen:
+        status = "duplicate"
+    else:
+        seen.add(sha)
+        try:
+            read = read_file(f.absolute, f.kind)
+            result = validate_frame(read, f.kind, f.path, as_of, score_required)
+        except FileRejected as exc:
+            status, error = "rejected", f"{exc.message_vi} / {exc.message_en}"
+        except Exception as exc:   # a file must never crash the run
+            status, error = "rejected", f"Không đọc được tệp / cannot read the file: {exc}"
+        else:
+            rows_read = result.rows_read
+            _stage(con, f.kind, f.path, delivery_id, run_id, result.valid, result.quarantine)
+            rows_quar = (result.quarantine.select("source_row").n_unique()
+                         if result.quarantine.height else 0)
+            warnings = "; ".join(read.warnings) or None
+    _record(con, delivery_id, f, sha, status, run_id, rows_read, rows_quar, error, warnings)
+    return status, rows_read, rows_quar, error, warnings
 
 
 def _stage(con, kind: str, path: str, delivery_id: int, run_id: str,
