@@ -1,0 +1,161 @@
+"""Validate a `ReadResult` with the kind's pandera schema; split valid rows from quarantine."""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+
+from chibo.contract import ACTION_COLUMN, CONTRACT, Kind
+from chibo.messages import row_message
+from chibo.read import SOURCE_ROW, FileRejected, ReadResult, read_file
+from chibo.validate.parse import add_parsed, decimal_text
+from schemas._common import ACTION_CODE, DELETE, SchemaContext, v
+
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "kind": pl.String, "file": pl.String, "source_row": pl.Int64, "column_name": pl.String,
+    "check_name": pl.String, "value": pl.String, "message_vi": pl.String, "message_en": pl.String,
+}
+VALID_TYPES: dict[str, pl.DataType] = {
+    "id": pl.String, "text": pl.String, "enum": pl.String, "date": pl.Date, "time": pl.Time,
+    "int": pl.Int32, "decimal": pl.Decimal(5, 2), "bool": pl.Boolean,
+}
+
+
+def default_score_required(year: int) -> bool:
+    """QĐ 366: the score is required from 2025 (the rulebooks may say otherwise)."""
+    return year >= 2025
+
+
+@dataclass
+class ValidationResult:
+    valid: pl.DataFrame        # contract columns typed, + action, source_row
+    quarantine: pl.DataFrame   # QUARANTINE_SCHEMA, one row per problem
+    rows_read: int
+
+
+def schema_for(kind: str, as_of: date, score_required: Callable[[int], bool]) -> pa.DataFrameSchema:
+    module = importlib.import_module(f"schemas.{kind}")
+    return module.build_schema(SchemaContext(as_of=as_of, score_required=score_required))
+
+
+def _failure_cases(schema: pa.DataFrameSchema, work: pl.DataFrame) -> pl.DataFrame:
+    try:
+        schema.validate(work, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        schema_level = cases.filter(pl.col("index").is_null())
+        if schema_level.height:
+            # Cannot happen with frames built by add_parsed; fail loudly rather than drop rows.
+            raise RuntimeError(f"schema-level failures: {schema_level.to_dicts()}") from exc
+        return cases.select(pl.col("index").cast(pl.Int64).alias("__pos"),
+                            pl.col("column").alias("column_name"),
+                            pl.col("check").alias("check_name"),
+                            pl.col("failure_case").alias("value"))
+    return pl.DataFrame(schema={"__pos": pl.Int64, "column_name": pl.String,
+                                "check_name": pl.String, "value": pl.String})
+
+
+def _messages(kind: str, problems: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """(column, check) -> messages, computed once per distinct pair."""
+    pairs = problems.select("column_name", "check_name").unique()
+    rows = [(c, k, *row_message(kind, c, k, as_of)) for c, k in pairs.iter_rows()]
+    return pl.DataFrame(rows, schema=["column_name", "check_name", "message_vi", "message_en"],
+                        orient="row")
+
+
+def _quarantine(kind_def: Kind, file: str, work: pl.DataFrame, cases: pl.DataFrame,
+                as_of: date) -> pl.DataFrame:
+    rows = work.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("__pos"), SOURCE_ROW,
+                       key_text=pl.concat_str([pl.col(k) for k in kind_def.key],
+                                              separator=" / ", ignore_nulls=True))
+    # Several rules can share a code on one column (e.g. two range bounds): one problem each.
+    q = cases.unique(["__pos", "column_name", "check_name"]).join(rows, on="__pos", how="left")
+    # For a duplicate key the offending value is the whole key, not just its first column.
+    q = q.with_columns(
+        pl.when(pl.col("check_name") == "duplicate_key_in_file").then(pl.col("key_text"))
+        .otherwise(pl.col("value")).alias("value"))
+    if q.height:
+        q = q.join(_messages(kind_def.name, q, as_of), on=["column_name", "check_name"], how="left")
+    else:
+        q = q.with_columns(message_vi=pl.lit(None, pl.String), message_en=pl.lit(None, pl.String))
+    order = {c: i for i, c in enumerate((*kind_def.column_names, ACTION_COLUMN))}
+    q = q.with_columns(pl.lit(kind_def.name).alias("kind"), pl.lit(file).alias("file"),
+                       pl.col("column_name").replace_strict(order, default=99,
+                                                            return_dtype=pl.Int32).alias("__o"))
+    return q.sort(SOURCE_ROW, "__o", "check_name").select(
+        [pl.col(c).cast(t) for c, t in QUARANTINE_SCHEMA.items()])
+
+
+def _valid(kind_def: Kind, work: pl.DataFrame, bad: pl.Series, decimal_comma: bool) -> pl.DataFrame:
+    good = work.with_row_index("__pos").filter(~pl.col("__pos").is_in(bad.implode()))
+    exprs: list[pl.Expr] = []
+    for col in kind_def.columns:
+        if col.type == "decimal":
+            # From the normalised text, not the float, so 93.45 stays exactly 93.45.
+            val = decimal_text(pl.col(col.name), decimal_comma).cast(VALID_TYPES["decimal"])
+        else:
+            val = pl.col(v(col.name)).cast(VALID_TYPES[col.type])
+        if col.name == "spoke":
+            val = val.fill_null(False)   # contract: optional, default false
+        if not col.key:
+            # A delete row carries only its key: other cells are not checked, so not loaded.
+            val = pl.when(pl.col(DELETE)).then(None).otherwise(val)
+        exprs.append(val.alias(col.name))
+    exprs.append(pl.col(ACTION_CODE).alias(ACTION_COLUMN))
+    exprs.append(pl.col(SOURCE_ROW).cast(pl.Int64))
+    return good.select(exprs)
+
+
+def validate_frame(read: ReadResult, kind: str, file: str, as_of: date,
+                   score_required: Callable[[int], bool] = default_score_required
+                   ) -> ValidationResult:
+    """Check every row of one read file; rows with any problem go to quarantine only."""
+    kind_def = CONTRACT[kind]
+    work = add_parsed(read.frame, kind_def, read.decimal_comma)
+    cases = _failure_cases(schema_for(kind, as_of, score_required), work)
+    quarantine = _quarantine(kind_def, file, work, cases, as_of)
+    valid = _valid(kind_def, work, cases["__pos"].unique(), read.decimal_comma)
+    return ValidationResult(valid=valid, quarantine=quarantine, rows_read=read.frame.height)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line of `chibo validate` output: a quarantined cell or a rejected file."""
+    file: str
+    source_row: int | None
+    column_name: str | None
+    check_name: str
+    value: str | None
+    message_vi: str
+    message_en: str
+
+
+def validate_file(path: Path, kind: str, as_of: date,
+                  score_required: Callable[[int], bool] = default_score_required) -> list[Problem]:
+    """Read and validate one file; a rejection is a single problem with check `file_rejected`."""
+    path = Path(path)
+    try:
+        read = read_file(path, kind)
+    except FileRejected as exc:
+        return [Problem(str(path), None, None, "file_rejected", None, exc.message_vi, exc.message_en)]
+    result = validate_frame(read, kind, str(path), as_of, score_required)
+    return [Problem(r["file"], r["source_row"], r["column_name"], r["check_name"], r["value"],
+                    r["message_vi"], r["message_en"])
+            for r in result.quarantine.iter_rows(named=True)]
+
+
+def format_problems(problems: list[Problem]) -> list[str]:
+    """One line per problem: where, what was typed, then the Vietnamese and English message."""
+    lines: list[str] = []
+    for p in problems:
+        where = p.file if p.source_row is None else f"{p.file}:{p.source_row}"
+        if p.column_name:
+            where += f" [{p.column_name}]"
+        value = "" if p.value is None else f" «{p.value}»"
+        lines.append(f"{where} {p.check_name}{value}: {p.message_vi} | {p.message_en}")
+    return lines
