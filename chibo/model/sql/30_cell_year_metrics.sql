@@ -1,0 +1,174 @@
+-- Stage 3: cell_year_metrics (rules.md "Cell-year metrics").
+-- One row per cell (chi_bo, chi_bo_co_so) and year with at least one active month, also when
+-- the cell delivered nothing. Counted meetings (regular, thematic, combined) count whether or
+-- not their month is active; only regular_months / thematic_quarters / criticism_quarters are
+-- limited to active months and quarters.
+
+-- scope rows: attendance rows of counted meetings, attached to the meeting's cell and year
+CREATE OR REPLACE TEMP TABLE _scope AS
+SELECT
+    f.cell_id, f.year, f.month, f.meeting_date, f.meeting_id, f.meeting_type,
+    a.member_id, a.status
+FROM attendance a
+JOIN _meeting_facts f USING (meeting_id)
+WHERE f.counted;
+
+CREATE OR REPLACE TEMP TABLE _cell_meeting_metrics AS
+SELECT
+    cell_id AS org_id,
+    year,
+    count(*)                                                              AS meetings_total,
+    count(*) FILTER (WHERE counted AND duration_minutes < min_minutes)    AS short_meetings,
+    count(*) FILTER (WHERE counted AND attendance_rows = 0)               AS meetings_without_attendance,
+    count(*) FILTER (WHERE counted AND NOT minutes_signed)                AS unsigned_minutes,
+    count(*) FILTER (WHERE counted AND meets_standard)                    AS meetings_meeting_standard,
+    sum(present) FILTER (WHERE counted)                                   AS present,
+    sum(present + excused + unexcused) FILTER (WHERE counted)             AS attendance_base,
+    sum(spoke) FILTER (WHERE counted)                                     AS spoke,
+    count(*) FILTER (WHERE counted AND upper_attendees >= 1)              AS upper_visit_meetings,
+    count(*) FILTER (WHERE counted AND hcm_story)                         AS hcm_story_meetings,
+    count(DISTINCT secretary_member_id) FILTER (WHERE counted)            AS distinct_secretaries
+FROM _meeting_facts
+GROUP BY cell_id, year;
+
+-- month / quarter coverage, limited to the cell's active months and quarters
+CREATE OR REPLACE TEMP TABLE _cell_coverage AS
+SELECT
+    f.cell_id AS org_id,
+    f.year,
+    count(DISTINCT f.month) FILTER (
+        WHERE f.meeting_type IN ('regular', 'combined') AND am.org_id IS NOT NULL)    AS regular_months,
+    count(DISTINCT f.quarter) FILTER (
+        WHERE f.meeting_type IN ('thematic', 'combined') AND aq.org_id IS NOT NULL)   AS thematic_quarters,
+    count(DISTINCT f.quarter) FILTER (
+        WHERE f.meeting_type IN ('regular', 'combined') AND f.criticism_held
+          AND aq.org_id IS NOT NULL)                                                 AS criticism_quarters
+FROM _meeting_facts f
+LEFT JOIN _org_months am
+       ON am.org_id = f.cell_id AND am.year = f.year AND am.month = f.month
+LEFT JOIN _org_quarters aq
+       ON aq.org_id = f.cell_id AND aq.year = f.year AND aq.quarter = f.quarter
+GROUP BY f.cell_id, f.year;
+
+-- members: unexcused absences, removal candidates (unexcused in N distinct months)
+CREATE OR REPLACE TEMP TABLE _cell_member_metrics AS
+WITH per_member AS (
+    SELECT
+        cell_id, year, member_id,
+        count(*) FILTER (WHERE status = 'unexcused')                   AS unexcused_rows,
+        count(DISTINCT month) FILTER (WHERE status = 'unexcused')      AS unexcused_months
+    FROM _scope
+    GROUP BY cell_id, year, member_id
+)
+SELECT
+    p.cell_id AS org_id,
+    p.year,
+    count(*) FILTER (WHERE p.unexcused_rows > 0)                                 AS unexcused_members,
+    count(*) FILTER (WHERE p.unexcused_months >= r.removal_unexcused_months)     AS removal_candidates
+FROM per_member p
+JOIN rulebook_years r USING (year)
+GROUP BY p.cell_id, p.year;
+
+-- excused streaks: runs of `excused` rows in a member's sequence of regular/combined scope
+-- rows ordered by (meeting_date, meeting_id); any other status breaks a run (gaps and islands)
+CREATE OR REPLACE TEMP TABLE _cell_streaks AS
+WITH seq AS (
+    SELECT
+        cell_id, year, member_id, status,
+        row_number() OVER (PARTITION BY cell_id, year, member_id
+                           ORDER BY meeting_date, meeting_id)
+      - row_number() OVER (PARTITION BY cell_id, year, member_id, status
+                           ORDER BY meeting_date, meeting_id)                AS run_id
+    FROM _scope
+    WHERE meeting_type IN ('regular', 'combined')
+),
+runs AS (
+    SELECT cell_id, year, member_id, count(*) AS run_length
+    FROM seq
+    WHERE status = 'excused'
+    GROUP BY cell_id, year, member_id, run_id
+)
+SELECT
+    ru.cell_id AS org_id,
+    ru.year,
+    count(DISTINCT ru.member_id)                                             AS excused_streak_members
+FROM runs ru
+JOIN rulebook_years r USING (year)
+WHERE ru.run_length > r.excused_streak_max
+GROUP BY ru.cell_id, ru.year;
+
+CREATE OR REPLACE TEMP TABLE _cell_ratings AS
+SELECT
+    cell_id AS org_id,
+    year,
+    count(*)                                        AS rated_members,
+    count(*) FILTER (WHERE rating = 'excellent')    AS rated_excellent,
+    count(*) FILTER (WHERE rating = 'good')         AS rated_good,
+    count(*) FILTER (WHERE rating = 'completed')    AS rated_completed,
+    count(*) FILTER (WHERE rating = 'failed')       AS rated_failed,
+    count(*) FILTER (WHERE disciplined)             AS disciplined_members
+FROM member_ratings
+GROUP BY cell_id, year;
+
+CREATE OR REPLACE TEMP TABLE _cell_register AS
+SELECT
+    cell_id AS org_id,
+    count(*) FILTER (WHERE status IN ('active', 'exempt'))                      AS members_active,
+    count(*) FILTER (WHERE status IN ('active', 'exempt') AND coalesce(is_local, false)) AS local_members
+FROM members
+GROUP BY cell_id;
+
+-- the helper columns (present, attendance_base, spoke) stay in _cell_year_full for the
+-- classification; cell_year_metrics holds the published metrics.
+CREATE OR REPLACE TEMP TABLE _cell_year_full AS
+SELECT
+    y.org_id,
+    y.year,
+    y.org_level,
+    y.parent_id,
+    y.months_active,
+    y.quarters_active,
+    coalesce(mm.meetings_total, 0)::INTEGER              AS meetings_total,
+    coalesce(cv.regular_months, 0)::INTEGER              AS regular_months,
+    coalesce(cv.thematic_quarters, 0)::INTEGER           AS thematic_quarters,
+    coalesce(cv.criticism_quarters, 0)::INTEGER          AS criticism_quarters,
+    coalesce(mm.short_meetings, 0)::INTEGER              AS short_meetings,
+    coalesce(mm.meetings_without_attendance, 0)::INTEGER AS meetings_without_attendance,
+    coalesce(mm.unsigned_minutes, 0)::INTEGER            AS unsigned_minutes,
+    coalesce(mm.meetings_meeting_standard, 0)::INTEGER   AS meetings_meeting_standard,
+    CASE WHEN coalesce(mm.attendance_base, 0) > 0
+         THEN mm.present::DOUBLE / mm.attendance_base END AS attendance_rate,
+    CASE WHEN coalesce(mm.present, 0) > 0
+         THEN mm.spoke::DOUBLE / mm.present END           AS speaking_rate,
+    coalesce(me.unexcused_members, 0)::INTEGER           AS unexcused_members,
+    coalesce(st.excused_streak_members, 0)::INTEGER      AS excused_streak_members,
+    coalesce(me.removal_candidates, 0)::INTEGER          AS removal_candidates,
+    coalesce(mm.upper_visit_meetings, 0)::INTEGER        AS upper_visit_meetings,
+    coalesce(mm.hcm_story_meetings, 0)::INTEGER          AS hcm_story_meetings,
+    coalesce(mm.distinct_secretaries, 0)::INTEGER        AS distinct_secretaries,
+    coalesce(ra.rated_members, 0)::INTEGER               AS rated_members,
+    coalesce(ra.rated_excellent, 0)::INTEGER             AS rated_excellent,
+    coalesce(ra.rated_good, 0)::INTEGER                  AS rated_good,
+    coalesce(ra.rated_completed, 0)::INTEGER             AS rated_completed,
+    coalesce(ra.rated_failed, 0)::INTEGER                AS rated_failed,
+    coalesce(ra.disciplined_members, 0)::INTEGER         AS disciplined_members,
+    coalesce(rg.members_active, 0)::INTEGER              AS members_active,
+    coalesce(rg.local_members, 0)::INTEGER               AS local_members,
+    r.year_complete,
+    coalesce(mm.present, 0)::BIGINT                      AS present,
+    coalesce(mm.attendance_base, 0)::BIGINT              AS attendance_base,
+    coalesce(mm.spoke, 0)::BIGINT                        AS spoke
+FROM _org_years y
+JOIN rulebook_years r USING (year)
+LEFT JOIN _cell_meeting_metrics mm USING (org_id, year)
+LEFT JOIN _cell_coverage cv USING (org_id, year)
+LEFT JOIN _cell_member_metrics me USING (org_id, year)
+LEFT JOIN _cell_streaks st USING (org_id, year)
+LEFT JOIN _cell_ratings ra USING (org_id, year)
+LEFT JOIN _cell_register rg USING (org_id)
+WHERE y.org_level IN ('chi_bo', 'chi_bo_co_so');
+
+CREATE OR REPLACE TABLE cell_year_metrics AS
+SELECT * EXCLUDE (org_level, parent_id, present, attendance_base, spoke)
+FROM _cell_year_full
+ORDER BY org_id, year;
