@@ -90,8 +90,8 @@ def _run_stage(ctx: Any, name: str) -> dict:
     result = getattr(_pipeline(), name)(ctx)
     seconds = time.perf_counter() - started
     stage_seconds = getattr(ctx, "stage_seconds", None)
-    if isinstance(stage_seconds, dict):
-        stage_seconds[name] = seconds
+    if isinstance(stage_seconds, dict) and name not in stage_seconds:
+        stage_seconds[name] = seconds  # the pipeline did not time it: use ours
     logger.info("stage %s done in %.2f s: %s", name, seconds, result)
     return result if isinstance(result, dict) else {"result": result}
 
