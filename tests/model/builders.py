@@ -16,7 +16,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Iterable
 
+import decimal
+
 import duckdb
+import pyarrow as pa
 
 from chibo.contract import CONTRACT, DUCKDB_TYPES, KINDS
 
@@ -41,10 +44,21 @@ def _convert(col, value: Any) -> Any:
             return dt.time.fromisoformat(v if len(v) > 4 else "0" + v)
         if col.type == "int":
             return int(v)
+        if col.type == "decimal":
+            return decimal.Decimal(v).quantize(decimal.Decimal("0.01"))
         if col.type == "bool":
             return v.lower() in BOOL_TRUE
         return v
+    if col.type == "decimal" and not isinstance(value, decimal.Decimal):
+        return decimal.Decimal(str(value)).quantize(decimal.Decimal("0.01"))
     return value
+
+
+ARROW_TYPES = {
+    "id": pa.string(), "text": pa.string(), "enum": pa.string(), "date": pa.date32(),
+    "time": pa.time64("us"), "int": pa.int32(), "decimal": pa.decimal128(5, 2),
+    "bool": pa.bool_(),
+}
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, kind: str, rows: Iterable[dict],
@@ -57,8 +71,17 @@ def insert_rows(con: duckdb.DuckDBPyConnection, kind: str, rows: Iterable[dict],
             raise KeyError(f"{kind}: unknown column(s) {unknown}")
         data.append([_convert(c, r.get(c.name)) for c in k.columns]
                     + [r.get("source_file", source_file), r.get("source_row", i)])
-    if data:
-        con.executemany(f"INSERT INTO {kind} VALUES ({', '.join('?' * len(data[0]))})", data)
+    if not data:
+        return
+    names = list(k.column_names) + ["source_file", "source_row"]
+    types = [ARROW_TYPES[c.type] for c in k.columns] + [pa.string(), pa.int64()]
+    table = pa.table({n: pa.array([r[i] for r in data], type=t)
+                      for i, (n, t) in enumerate(zip(names, types))})
+    con.register("_builder_rows", table)
+    try:
+        con.execute(f"INSERT INTO {kind} SELECT * FROM _builder_rows")
+    finally:
+        con.unregister("_builder_rows")
 
 
 def make_db(path: Path, rows: dict[str, list[dict]]) -> duckdb.DuckDBPyConnection:
