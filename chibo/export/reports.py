@@ -310,9 +310,9 @@ def removal_report(con, year: int) -> Report:
 
 
 def _column_labels() -> pl.DataFrame:
-    rows = [(k.name, c.name, c.label_vi) for k in CONTRACT.values() for c in k.columns]
-    rows += [(k, ACTION_COLUMN, ACTION_LABEL) for k in CONTRACT]
-    return pl.DataFrame(rows, schema=["kind", "column_name", "label"], orient="row")
+    rows = [(k.name, c.name, c.label_vi, i) for k in CONTRACT.values() for i, c in enumerate(k.columns)]
+    rows += [(k, ACTION_COLUMN, ACTION_LABEL, -1) for k in CONTRACT]
+    return pl.DataFrame(rows, schema=["kind", "column_name", "label", "position"], orient="row")
 
 
 def errors_report(con) -> Report:
@@ -353,7 +353,7 @@ def errors_report(con) -> Report:
     parts = [p.select([pl.col(c).cast(t) for c, t in schema.items()]) for p in parts]
     df = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
     df = (df.join(_column_labels(), on=["kind", "column_name"], how="left")
-            .sort(["file", "source_row", "column_name", "check_name"], nulls_last=False))
+            .sort(["file", "source_row", "position", "column_name", "check_name"], nulls_last=False))
     out = df.select(
         pl.col("file").alias("Tệp"),
         pl.col("source_row").alias("Dòng"),
