@@ -1,0 +1,64 @@
+"""Shared test setup.
+
+* Before any test module is imported, point Prefect at a throw-away ``PREFECT_HOME``
+  (one per pytest process / xdist worker), drop any ``PREFECT_API_URL`` /
+  ``PREFECT_API_KEY`` / ``PREFECT_PROFILE`` the developer exported (tests never report
+  to a real server), and apply :func:`chibo.prefect_env.configure_prefect_env`
+  (telemetry off, quiet, 120 s startup timeout).  This only sets variables; it does
+  not import or start Prefect.
+* ``prefect_harness``: one session-scoped ``prefect_test_harness`` (~18 s to start),
+  started only by the tests that request it.  Mark those tests
+  ``@pytest.mark.xdist_group("prefect")`` so ``pytest -n 2 --dist loadgroup`` runs
+  them in one worker and the harness starts once.  Library tests never request it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+# CI lays shared/ beside the clone; keep one fallback location (as tests/helpers.py)
+WORKED_EXAMPLE = REPO.parent / "shared" / "examples" / "small-province"
+if not WORKED_EXAMPLE.exists():
+    WORKED_EXAMPLE = Path("/work/shared/examples/small-province")
+
+_PREFECT_HOME: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _PREFECT_HOME
+    _PREFECT_HOME = Path(tempfile.mkdtemp(prefix="chibo-test-prefect-home-"))
+    for key in ("PREFECT_API_URL", "PREFECT_API_KEY", "PREFECT_PROFILE"):
+        os.environ.pop(key, None)
+    os.environ["PREFECT_HOME"] = str(_PREFECT_HOME)
+    from chibo.prefect_env import configure_prefect_env
+
+    configure_prefect_env(_PREFECT_HOME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _PREFECT_HOME is not None:
+        shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """A temporary Prefect API (subprocess server + SQLite) for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def worked_example_raw() -> Path:
+    """The raw/ folder of the small-province worked example (read-only: copy it)."""
+    raw = WORKED_EXAMPLE / "raw"
+    if not raw.is_dir():  # fail, not skip: CI must run the flow tests for real
+        pytest.fail(f"worked example not found at {raw}")
+    return raw
