@@ -51,3 +51,16 @@ def exports(tmp_path_factory, _built) -> Path:
     finally:
         c.close()
     return base / "exports"
+
+
+@pytest.fixture(scope="session")
+def documented_readonly(tmp_path_factory, _built):
+    """A documented copy of the warehouse opened read-only, as analysts open it."""
+    db = tmp_path_factory.mktemp("ro") / "chibo.duckdb"
+    shutil.copy(_built, db)
+    c = duckdb.connect(str(db))
+    document_warehouse(c)
+    c.close()
+    ro = duckdb.connect(str(db), read_only=True)
+    yield ro
+    ro.close()

@@ -132,6 +132,8 @@ LEFT JOIN (VALUES
     ('H01-X01-C01.202302.R', 'M03', 'unexcused'),
     ('H01-X01-C01.202304.R', 'M03', 'unexcused'),
     ('H01-X01-C01.202306.R', 'M02', 'excused'),
+    ('H01-X01-C01.202402.R', 'M02', 'unexcused'),
+    ('H01-X01-C01.202405.R', 'M02', 'unexcused'),
     ('H01-X01-C02.202401.R', 'M05', 'unexcused'),
     ('H01-X01-C02.202403.R', 'M05', 'unexcused'),
     ('H01-X01-C02.202405.T', 'M05', 'unexcused'),
