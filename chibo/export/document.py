@@ -73,5 +73,16 @@ def document_warehouse(con: duckdb.DuckDBPyConnection, rules=None) -> None:
             log.warning("no description for column %s.%s.%s", schema, table, col)
             continue
         statements.append(f"COMMENT ON COLUMN {_ident(schema, table, col)} IS {_q(text)}")
-    for st in statements:
-        con.execute(st)
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:      # the caller already holds a transaction
+        for st in statements:
+            con.execute(st)
+        return
+    try:
+        for st in statements:
+            con.execute(st)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

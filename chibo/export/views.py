@@ -232,6 +232,29 @@ def create_views(con: duckdb.DuckDBPyConnection, rules=None, only_missing: bool 
         "v_data_errors_by_file": V_ERRORS,
     }
     made = []
+    try:
+        con.execute("BEGIN TRANSACTION")
+        own = True
+    except duckdb.TransactionException:
+        own = False
+    for name, sql in ddl.items():
+        if name in existing:
+            continue
+        try:
+            con.execute(sql)
+            made.append(name)
+        except duckdb.Error as exc:
+            log.warning("view %s not created: %s", name, exc)
+            if own:                      # a failed statement aborts the transaction
+                con.execute("ROLLBACK")
+                return _create_one_by_one(con, ddl, existing)
+    if own:
+        con.execute("COMMIT")
+    return made
+
+
+def _create_one_by_one(con, ddl: dict[str, str], existing: set[str]) -> list[str]:
+    made = []
     for name, sql in ddl.items():
         if name in existing:
             continue
