@@ -570,11 +570,11 @@ def generate_one(spec: ProvinceSpec, years: tuple[int, int], out: Path, seed: in
         if spec.rich and g == 1:
             style = "plain"
             def mut(s, rel):
-                s = _set(s, 4, "official_on", s["joined_on"][4][:4] + "-01-01" if False else "1950-01-01")
+                s = _set(s, 4, "official_on", "1950-01-01")
                 _bad(c, "members", rel, 4, "official_on", "official_before_joined")
                 j = s["joined_on"][9]
                 s = _set(s, 9, "birth_date", f"{int(j[:4]) - 15}{j[4:]}")
-                _bad(c, "members", rel, 9, "birth_date", "under_18_at_joining")
+                _bad(c, "members", rel, 9, "joined_on", "under_18_at_joining")
                 s = _set(s, 14, "birth_date", "12/13/1980")
                 _bad(c, "members", rel, 14, "birth_date", "invalid_date")
                 return s
@@ -716,8 +716,8 @@ def _attendance_mutations(c: Counters):
         j = _first_idx(s, "status", ["unexcused", "excused"], 10, used)
         if j is not None:
             s = _set(s, j, "spoke", "true"); _bad(c, "attendance", rel, j, "spoke", "spoke_while_absent")
-        _bad(c, "attendance", rel, 6, "member_id", "duplicate_key_in_file")
-        _bad(c, "attendance", rel, s.height, "member_id", "duplicate_key_in_file")
+        _bad(c, "attendance", rel, 6, "meeting_id", "duplicate_key_in_file")
+        _bad(c, "attendance", rel, s.height, "meeting_id", "duplicate_key_in_file")
         return pl.concat([s, s.slice(6, 1)])
     return mut
 
