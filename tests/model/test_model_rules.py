@@ -95,21 +95,27 @@ def test_exempt_breaks_a_run_missing_row_does_not(tmp_path):
 
 
 # --- scores (qd366) ---------------------------------------------------------------------------
-@pytest.mark.parametrize("score, level, reason", [
+SCORE_CASES = [
     (89.99, "good", "score_below_excellent"), (90, "excellent", None),
     (69.99, "completed", "score_below_good"), (70, "good", "score_below_excellent"),
     (49.99, "failed", "score_below_completed"), (50, "completed", "score_below_good"),
     (89.9, "good", "score_below_excellent"),
-])
-def test_score_thresholds(tmp_path, score, level, reason):
-    w = _one_cell()
-    w.good_cell_year("C1", 2025, score=score)
+]
+
+
+def test_score_thresholds(tmp_path):
+    # one cell per case, each under its own đảng bộ (pools of one: the quota demotes)
+    w = World()
+    for i, (score, _, _) in enumerate(SCORE_CASES):
+        w.dang_bo(f"D{i}")
+        w.cell(f"S{i}", parent=f"D{i}")
+        w.good_cell_year(f"S{i}", 2025, score=score)
     con = w.build(tmp_path, as_of="2026-03-15")
-    c = cls(con, "C1", 2025)
-    assert c["rulebook"] == "qd366"
-    assert c["provisional_level"] == level
-    # a pool of one keeps no excellent: the quota demotes it
-    assert c["reasons"] == ([reason] if reason else ["excellent_quota"])
+    for i, (score, level, reason) in enumerate(SCORE_CASES):
+        c = cls(con, f"S{i}", 2025)
+        assert c["rulebook"] == "qd366"
+        assert c["provisional_level"] == level, score
+        assert c["reasons"] == ([reason] if reason else ["excellent_quota"]), score
 
 
 def test_score_ignored_before_2025(tmp_path):
@@ -120,22 +126,28 @@ def test_score_ignored_before_2025(tmp_path):
 
 
 # --- combined meetings and HD 42 -------------------------------------------------------------
-@pytest.mark.parametrize("date, minutes, short, min_minutes", [
+HD42_CASES = [
     ("2025-10-27", 100, False, 90), ("2025-10-28", 100, True, 120),
     ("2025-10-28", 119, True, 120), ("2025-10-28", 120, False, 120),
     ("2025-10-27", 89, True, 90),
-])
-def test_combined_meeting_minimum_follows_meeting_date(tmp_path, date, minutes, short,
-                                                       min_minutes):
-    w = _one_cell()
-    mid = w.meeting("C1", date, meeting_type="combined", minutes=minutes)
-    reg = w.meeting("C1", "2025-11-05", meeting_type="regular", minutes=100)
+]
+
+
+def test_combined_meeting_minimum_follows_meeting_date(tmp_path):
+    w = World()
+    w.dang_bo()
+    mids = []
+    for i, (date, minutes, _, _) in enumerate(HD42_CASES):
+        w.cell(f"C{i}")
+        mids.append(w.meeting(f"C{i}", date, meeting_type="combined", minutes=minutes))
+    reg = w.meeting("C0", "2025-11-05", meeting_type="regular", minutes=100)
     con = w.build(tmp_path, as_of="2026-03-15")
-    m = meeting(con, mid)
-    assert (m["duration_minutes"], m["min_minutes"]) == (minutes, min_minutes)
-    assert ("short_meeting" in m["standard_failures"]) is short
+    for i, (date, minutes, short, min_minutes) in enumerate(HD42_CASES):
+        m = meeting(con, mids[i])
+        assert (m["duration_minutes"], m["min_minutes"]) == (minutes, min_minutes)
+        assert ("short_meeting" in m["standard_failures"]) is short
+        assert metrics(con, f"C{i}", 2025)["short_meetings"] == int(short)
     assert meeting(con, reg)["min_minutes"] == 90            # regular stays at 90
-    assert metrics(con, "C1", 2025)["short_meetings"] == int(short)
 
 
 def test_extraordinary_meeting_has_no_standard(tmp_path):
@@ -241,20 +253,27 @@ def test_quota_score_nulls_last_before_2025(tmp_path):
 
 
 # --- active months, incomplete years, empty cells --------------------------------------------
-@pytest.mark.parametrize("established, dissolved, months, quarters", [
+ACTIVE_CASES = [
     ("2024-03-15", None, 9, 3), ("2024-03-01", None, 10, 4), (None, "2024-05-03", 4, 2),
     (None, "2024-04-30", 4, 2), (None, "2024-04-29", 3, 1), ("2024-02-01", "2024-02-29", 1, 1),
-])
-def test_mid_year_established_dissolved(tmp_path, established, dissolved, months, quarters):
-    w = _one_cell(established_on=established, dissolved_on=dissolved)
-    w.perfect_year("C1", 2024)
-    w.assessment("C1", 2024)
+]
+
+
+def test_mid_year_established_dissolved(tmp_path):
+    w = World()
+    w.dang_bo()
+    for i, (established, dissolved, _, _) in enumerate(ACTIVE_CASES):
+        w.cell(f"C{i}", established_on=established, dissolved_on=dissolved)
+        w.perfect_year(f"C{i}", 2024)
+        w.assessment(f"C{i}", 2024)
     con = w.build(tmp_path)
-    mt = metrics(con, "C1", 2024)
-    assert (mt["months_active"], mt["quarters_active"]) == (months, quarters)
-    assert mt["regular_months"] == months
-    assert mt["meetings_total"] == 12                       # counted whether or not active
-    assert "meeting_quality_good:regular_month_missing" not in cls(con, "C1", 2024)["criteria_reasons"]
+    for i, (established, dissolved, months, quarters) in enumerate(ACTIVE_CASES):
+        mt = metrics(con, f"C{i}", 2024)
+        assert (mt["months_active"], mt["quarters_active"]) == (months, quarters), i
+        assert mt["regular_months"] == months
+        assert mt["meetings_total"] == 12                   # counted whether or not active
+        assert "meeting_quality_good:regular_month_missing" not in \
+            cls(con, f"C{i}", 2024)["criteria_reasons"]
 
 
 def test_org_without_active_month_gets_no_row(tmp_path):
