@@ -121,6 +121,8 @@ for _kind in CONTRACT.values():
         COLUMNS[(_kind.name, _col.name)] = (_CONTRACT_EN[(_kind.name, _col.name)], _col.label_vi)
 
 COLUMNS.update({
+    "action": ("Row action: upsert or delete", "Thao tác: cập nhật hoặc xóa"),
+    "delivery_id": ("Id of the delivery (files.delivery_id)", "Mã lần nộp tệp (files.delivery_id)"),
     # provenance (integrated tables)
     "source_file": ("File the row was loaded from (path under raw/)",
                     "Tệp chứa dòng dữ liệu (đường dẫn trong raw/)"),
@@ -158,6 +160,11 @@ COLUMNS.update({
     ("files", "rows_pending"): ("Rows pending a reference", "Số dòng đang chờ"),
     ("files", "error"): ("File-level rejection message", "Lý do từ chối cả tệp"),
     ("files", "first_run_id"): ("Run that first saw the file", "Lần chạy đầu tiên nhận tệp"),
+    ("files", "delivery_id"): ("Id of the delivery", "Mã lần nộp tệp"),
+    ("files", "mtime_ns"): ("File modification time (ns since 1970) when read", "Thời điểm sửa tệp khi đọc (nano giây)"),
+    ("files", "superseded"): ("Replaced by a later delivery of the same path (or a duplicate no longer needed)",
+                              "Đã được thay bằng lần nộp sau của cùng đường dẫn"),
+    ("files", "warnings"): ("Reader warnings (e.g. unknown columns ignored)", "Cảnh báo khi đọc tệp (ví dụ cột lạ bị bỏ qua)"),
     ("files", "message_en"): ("File-level rejection message (English)", "Lý do từ chối cả tệp (tiếng Anh)"),
     ("files", "message_vi"): ("File-level rejection message (Vietnamese)", "Lý do từ chối cả tệp (tiếng Việt)"),
     ("files", "seen_at"): ("When the file was first seen", "Thời điểm nhận tệp"),
@@ -216,6 +223,13 @@ COLUMNS.update({
     ("runs", "cell_years"): ("Cell-years with metrics", "Số lượt chi bộ-năm có chỉ số"),
     ("runs", "exports"): ("Export files written", "Số tệp báo cáo đã ghi"),
     ("runs", "seconds"): ("Duration in seconds", "Thời gian chạy (giây)"),
+    ("runs", "orgs_classified"): ("Org-years with a level", "Số lượt tổ chức-năm được xếp loại"),
+    ("runs", "seconds_ingest"): ("Seconds spent reading and validating new files", "Thời gian đọc và kiểm tra tệp mới (giây)"),
+    ("runs", "seconds_integrate"): ("Seconds spent integrating", "Thời gian tích hợp dữ liệu (giây)"),
+    ("runs", "seconds_model"): ("Seconds spent computing metrics and classification", "Thời gian tính chỉ số và xếp loại (giây)"),
+    ("runs", "seconds_export"): ("Seconds spent documenting and exporting", "Thời gian ghi chú thích và xuất báo cáo (giây)"),
+    ("runs", "seconds_publish"): ("Seconds spent publishing", "Thời gian công bố kho dữ liệu (giây)"),
+    ("runs", "rows_read_new"): ("Rows read from new files", "Số dòng đọc từ tệp mới"),
     # shared model keys
     ("cell_year_metrics", "org_id"): ("Cell id", "Mã chi bộ"),
     "year": ("Year", "Năm"),
@@ -346,8 +360,18 @@ COLUMNS.update({
 })
 
 
-def table_comment(table: str) -> str | None:
-    d = TABLES.get(table)
+STAGING = ("Staging, every validated row of every delivery before the current state per key: ",
+           "Dữ liệu trung gian, mọi dòng hợp lệ của mọi lần nộp trước khi chọn bản hiện hành: ")
+
+
+def table_comment(table: str, schema: str = "main") -> str | None:
+    if schema != "main":
+        d = TABLES.get(f"{schema}.{table}")
+        if d is None and schema == "staging" and table in TABLES:
+            base = TABLES[table]
+            d = (STAGING[0] + base[0][0].lower() + base[0][1:], STAGING[1] + base[1][0].lower() + base[1][1:])
+    else:
+        d = TABLES.get(table)
     return f"{d[0]} / {d[1]}" if d else None
 
 

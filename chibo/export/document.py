@@ -48,7 +48,8 @@ def _columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
 
 def undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Tables/views (`t`) and columns (`t.c`) of the warehouse with no description."""
-    missing = [name for _, name, _ in _objects(con) if table_comment(name) is None]
+    missing = [name if schema == "main" else f"{schema}.{name}"
+               for schema, name, _ in _objects(con) if table_comment(name, schema) is None]
     missing += [f"{t}.{c}" for _, t, c in _columns(con) if column_comment(t, c) is None]
     return missing
 
@@ -62,7 +63,7 @@ def document_warehouse(con: duckdb.DuckDBPyConnection, rules=None) -> None:
     create_views(con, rules)
     statements: list[str] = []
     for schema, name, typ in _objects(con):
-        text = table_comment(name)
+        text = table_comment(name, schema)
         if text is None:
             log.warning("no description for %s %s.%s", typ.lower(), schema, name)
             continue

@@ -338,7 +338,10 @@ def errors_report(con) -> Report:
             pl.lit("pending").alias("check_name"),
             pl.lit("Đang chờ").alias("state")))
     if "files" in tables:
-        parts.append(con.sql("""
+        superseded = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'files' "
+                                 "AND schema_name = 'main' AND column_name = 'superseded'").fetchall()[0][0]
+        current = " AND NOT coalesce(superseded, false)" if superseded else ""
+        parts.append(con.sql(f"""
             SELECT path AS file, CAST(NULL AS BIGINT) AS source_row, kind,
                    CAST(NULL AS VARCHAR) AS column_name, CAST(NULL AS VARCHAR) AS value,
                    coalesce(error, CASE status WHEN 'unsupported_format'
@@ -347,7 +350,7 @@ def errors_report(con) -> Report:
                    status AS check_name,
                    CASE status WHEN 'unsupported_format' THEN 'Định dạng không hỗ trợ'
                         ELSE 'Tệp bị từ chối' END AS state
-            FROM files WHERE status IN ('rejected', 'unsupported_format')""").pl())
+            FROM files WHERE status IN ('rejected', 'unsupported_format'){current}""").pl())
     schema = {"file": pl.String, "source_row": pl.Int64, "kind": pl.String, "column_name": pl.String,
               "value": pl.String, "message_vi": pl.String, "check_name": pl.String, "state": pl.String}
     parts = [p.select([pl.col(c).cast(t) for c, t in schema.items()]) for p in parts]

@@ -138,12 +138,12 @@ V_ERRORS = """
 CREATE OR REPLACE VIEW v_data_errors_by_file AS
 WITH f AS (
     SELECT path AS file,
-           arg_max(kind, first_run_id) AS kind,
-           arg_max(status, first_run_id) AS status,
-           arg_max(rows_read, first_run_id) AS rows_read,
-           arg_max(rows_loaded, first_run_id) AS rows_loaded,
-           arg_max(error, first_run_id) AS error
-    FROM files GROUP BY path
+           arg_max(kind, {order}) AS kind,
+           arg_max(status, {order}) AS status,
+           arg_max(rows_read, {order}) AS rows_read,
+           arg_max(rows_loaded, {order}) AS rows_loaded,
+           arg_max(error, {order}) AS error
+    FROM files {where} GROUP BY path
 ), q AS (
     SELECT file, any_value(kind) AS kind, count(DISTINCT source_row) AS quarantined_rows,
            count(*) AS problems
@@ -215,6 +215,15 @@ def removal_threshold_sql(con: duckdb.DuckDBPyConnection, rules=None, column: st
     return f"CASE {column} {' '.join(whens)} ELSE {DEFAULT_REMOVAL_MONTHS} END"
 
 
+def _files_current(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """How to pick the current delivery of a path in `files` (latest; not superseded)."""
+    cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'files' "
+        "AND schema_name = 'main'").fetchall()}
+    return {"order": "delivery_id" if "delivery_id" in cols else "first_run_id",
+            "where": "WHERE NOT coalesce(superseded, false)" if "superseded" in cols else ""}
+
+
 def create_views(con: duckdb.DuckDBPyConnection, rules=None, only_missing: bool = False) -> list[str]:
     """Create every analyst view; a view whose source tables are missing is skipped (logged).
 
@@ -229,7 +238,7 @@ def create_views(con: duckdb.DuckDBPyConnection, rules=None, only_missing: bool 
         "v_removal_candidates": V_REMOVAL.format(counted=COUNTED, threshold=threshold),
         "v_cells_missing_months": V_MISSING,
         "v_cells_without_local_members": V_NO_LOCAL,
-        "v_data_errors_by_file": V_ERRORS,
+        "v_data_errors_by_file": V_ERRORS.format(**_files_current(con)),
     }
     made = []
     try:

@@ -34,17 +34,24 @@ CREATE TABLE assessments (org_id VARCHAR, year INTEGER, targets_total INTEGER, t
     shortcomings_fixed BOOLEAN, score DECIMAL(5,2), source_file VARCHAR, source_row BIGINT);
 CREATE TABLE member_ratings (member_id VARCHAR, year INTEGER, cell_id VARCHAR, rating VARCHAR,
     disciplined BOOLEAN, source_file VARCHAR, source_row BIGINT);
-CREATE TABLE files (path VARCHAR, kind VARCHAR, sha256 VARCHAR, bytes BIGINT, status VARCHAR,
-    rows_read INTEGER, rows_loaded INTEGER, rows_quarantined INTEGER, rows_pending INTEGER,
-    error VARCHAR, first_run_id VARCHAR);
+CREATE TABLE files (delivery_id INTEGER, path VARCHAR, kind VARCHAR, sha256 VARCHAR, bytes BIGINT,
+    mtime_ns BIGINT, status VARCHAR, superseded BOOLEAN, rows_read INTEGER, rows_loaded INTEGER,
+    rows_quarantined INTEGER, rows_pending INTEGER, error VARCHAR, warnings VARCHAR, first_run_id VARCHAR);
 CREATE TABLE quarantine (kind VARCHAR, file VARCHAR, source_row BIGINT, column_name VARCHAR,
     check_name VARCHAR, value VARCHAR, message_vi VARCHAR, message_en VARCHAR, run_id VARCHAR);
 CREATE TABLE pending (kind VARCHAR, key VARCHAR, missing_kind VARCHAR, missing_key VARCHAR,
     file VARCHAR, source_row BIGINT);
 CREATE TABLE flags (kind VARCHAR, key VARCHAR, flag VARCHAR, detail VARCHAR);
-CREATE TABLE runs (run_id VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, as_of DATE,
-    status VARCHAR, files_new INTEGER, rows_read INTEGER, rows_loaded INTEGER,
-    rows_quarantined INTEGER, rows_pending INTEGER);
+CREATE TABLE runs (run_id VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, as_of DATE,
+    status VARCHAR, mode VARCHAR, files_new INTEGER, files_loaded INTEGER, files_rejected INTEGER,
+    files_duplicate INTEGER, files_unsupported INTEGER, rows_read INTEGER, rows_loaded INTEGER,
+    rows_quarantined INTEGER, rows_pending INTEGER, rows_retracted INTEGER, flags INTEGER,
+    orgs_classified INTEGER, seconds_ingest DOUBLE, seconds_integrate DOUBLE, seconds_model DOUBLE,
+    seconds_export DOUBLE, seconds_publish DOUBLE);
+CREATE SCHEMA staging;
+CREATE TABLE staging.members AS SELECT * FROM (SELECT NULL::VARCHAR AS member_id, NULL::VARCHAR AS full_name,
+    NULL::VARCHAR AS action, NULL::VARCHAR AS source_file, NULL::BIGINT AS source_row,
+    NULL::INTEGER AS delivery_id) WHERE false;
 """
 
 ORGS = """
@@ -295,14 +302,18 @@ SELECT org_id, 2024, org_level, parent_id, NULL, NULL, NULL, false, false, false
 FROM org_year_classification WHERE year = 2023;
 
 INSERT INTO files VALUES
- ('org_units/2023-01-01.csv', 'org_units', 'aa01', 1200, 'loaded', 9, 9, 0, 0, NULL, 'r1'),
- ('members/a.csv', 'members', 'aa02', 2400, 'loaded', 14, 12, 1, 1, NULL, 'r1'),
- ('meetings/2023.csv', 'meetings', 'aa03', 5000, 'loaded', 60, 58, 2, 0, NULL, 'r1'),
- ('attendance/2024-05-thon-2.csv', 'attendance', 'aa04', 800, 'loaded', 10, 8, 0, 2, NULL, 'r2'),
- ('attendance/bad.xlsx', 'attendance', 'aa05', 300, 'rejected', 0, 0, 0, 0,
-  'Tệp thiếu cột bắt buộc: Tình trạng dự họp', 'r2'),
- ('meetings/notes.docx', 'meetings', 'aa06', 100, 'unsupported_format', 0, 0, 0, 0,
-  'Định dạng tệp không được hỗ trợ', 'r2');
+ (1, 'org_units/2023-01-01.csv', 'org_units', 'aa01', 1200, 1, 'loaded', false, 9, 9, 0, 0, NULL, NULL, 'r1'),
+ (2, 'members/a.csv', 'members', 'aa02', 2400, 1, 'loaded', false, 14, 12, 1, 1, NULL, NULL, 'r1'),
+ (3, 'meetings/2023.csv', 'meetings', 'aa03', 5000, 1, 'loaded', false, 60, 58, 2, 0, NULL, NULL, 'r1'),
+ (4, 'attendance/2024-05-thon-2.csv', 'attendance', 'aa04', 800, 1, 'loaded', false, 10, 8, 0, 2, NULL, NULL, 'r2'),
+ (5, 'attendance/bad.xlsx', 'attendance', 'aa05', 300, 1, 'rejected', false, 0, 0, 0, 0,
+  'Tệp thiếu cột bắt buộc: Tình trạng dự họp', NULL, 'r2'),
+ (6, 'meetings/notes.docx', 'meetings', 'aa06', 100, 1, 'unsupported_format', false, 0, 0, 0, 0,
+  'Định dạng tệp không được hỗ trợ', NULL, 'r2'),
+ (7, 'members/old.csv', 'members', 'aa07', 90, 1, 'rejected', true, 0, 0, 0, 0,
+  'Tệp rỗng', NULL, 'r1'),
+ (8, 'members/old.csv', 'members', 'aa08', 900, 2, 'loaded', false, 3, 3, 0, 0, NULL,
+  'Cột lạ bị bỏ qua: Ghi chú', 'r2');
 INSERT INTO quarantine VALUES
  ('members', 'members/a.csv', 14, 'birth_date', 'invalid_date', '30/02/1975',
   'Ngày sinh không hợp lệ: 30/02/1975', 'Invalid date of birth: 30/02/1975', 'r1'),
@@ -318,8 +329,8 @@ INSERT INTO pending VALUES
  ('attendance', 'H01-X01-C02.202406.R|M05', 'meetings', 'H01-X01-C02.202406.R', 'attendance/2024-05-thon-2.csv', 2);
 INSERT INTO flags VALUES ('attendance', 'H01-X01-C01.202301.R|M04', 'member_of_other_cell',
   'Đảng viên M04 thuộc chi bộ H01-X01-C02');
-INSERT INTO runs VALUES ('r1', TIMESTAMP '2024-06-30 02:00:00', TIMESTAMP '2024-06-30 02:01:00',
-  DATE '2024-06-30', 'ok', 4, 83, 79, 3, 1);
+INSERT INTO runs VALUES ('r1', TIMESTAMPTZ '2024-06-30 02:00:00+07', TIMESTAMPTZ '2024-06-30 02:01:00+07',
+  DATE '2024-06-30', 'completed', 'run', 7, 5, 1, 0, 1, 83, 79, 3, 3, 0, 1, 5, 1.5, 0.4, 0.3, 0.9, 0.1);
 """
 
 
