@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows.nightly import is_transient_io_error
-
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -131,11 +129,15 @@ print(json.dumps({{"home": str(s.home), "timeout": s.server.ephemeral.startup_ti
     ],
 )
 def test_only_transient_io_errors_are_retried(exc, transient):
+    from flows.nightly import is_transient_io_error
+
     assert is_transient_io_error(exc) is transient
 
 
 def test_duckdb_io_error_is_transient():
     import duckdb
+
+    from flows.nightly import is_transient_io_error
 
     assert is_transient_io_error(duckdb.IOException("Could not set lock on file"))
 

@@ -8,8 +8,10 @@ a run with parameters pointing at a temporary raw/ and warehouse, execute it wit
 exports exist; then stop everything it started (process groups, started with setsid).
 
 The server's scheduler service is disabled here so the 02:00 schedule cannot create a
-run the ``--run-once`` worker would pick up; the schedule itself is still deployed and
-checked.  The worker runs without CHIBO_HOME, so the pull step finds the clone the way
+run the ``--run-once`` worker would pick up (and late-runs is off); the schedule itself
+is still deployed and checked. Checks and the trigger go through the REST API (what
+``prefect deployment inspect/run`` and ``flow-run inspect`` call), which saves three
+CLI start-ups.  The worker runs without CHIBO_HOME, so the pull step finds the clone the way
 it does on any machine with chibo installed from a clone.
 """
 
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -107,10 +108,11 @@ def test_deploy_schedule_and_worker_run(tmp_path, worked_example_raw):
         "DO_NOT_TRACK": "1",
         "PREFECT_CLI_PROMPT": "false",
         "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "INFO",
     })
     cli = _Cli(env, logs)
-    server = worker = None
+    server = worker = http = None
     timings: dict[str, float] = {}
     t0 = time.monotonic()
     try:
@@ -137,7 +139,10 @@ def test_deploy_schedule_and_worker_run(tmp_path, worked_example_raw):
         # --- pool and deployment, exactly as a user would
         cli("work-pool", "create", "chibo-pool", "--type", "process", "--overwrite")
         cli("--no-prompt", "deploy", "--all", timeout=180)
-        dep = json.loads(cli("deployment", "inspect", DEPLOYMENT, "--output", "json"))
+        http = httpx.Client(base_url=api, timeout=30)
+        resp = http.get(f"/deployments/name/{DEPLOYMENT}")
+        resp.raise_for_status()
+        dep = resp.json()
         [sched] = dep["schedules"]
         assert sched["schedule"]["cron"] == "0 2 * * *"
         assert sched["schedule"]["timezone"] == "Asia/Ho_Chi_Minh"
@@ -149,13 +154,12 @@ def test_deploy_schedule_and_worker_run(tmp_path, worked_example_raw):
         assert {"raw", "warehouse", "exports", "as_of"} <= set(dep["parameters"])
         timings["deploy"] = time.monotonic() - t0
 
-        # --- trigger a run pointing at temp data
-        out = cli("deployment", "run", DEPLOYMENT,
-                  "--param", f"raw={raw}", "--param", f"warehouse={warehouse}",
-                  "--param", f"exports={exports}", "--param", f"as_of={AS_OF}")
-        match = re.search(r"UUID:\s*([0-9a-f-]{36})", out)
-        assert match, out
-        flow_run_id = match.group(1)
+        # --- trigger a run pointing at temp data (what `prefect deployment run` posts)
+        resp = http.post(f"/deployments/{dep['id']}/create_flow_run", json={"parameters": {
+            "raw": str(raw), "warehouse": str(warehouse), "exports": str(exports),
+            "as_of": AS_OF}})
+        resp.raise_for_status()
+        flow_run_id = resp.json()["id"]
 
         # --- a process worker executes it once (no CHIBO_HOME: found via the install)
         with open(logs / "worker.log", "wb") as wout:
@@ -170,7 +174,9 @@ def test_deploy_schedule_and_worker_run(tmp_path, worked_example_raw):
             pytest.fail(f"worker did not finish in 300 s:\n{_tail(logs / 'worker.log')}")
         timings["worker"] = time.monotonic() - t0
 
-        run = json.loads(cli("flow-run", "inspect", flow_run_id, "--output", "json"))
+        resp = http.get(f"/flow_runs/{flow_run_id}")
+        resp.raise_for_status()
+        run = resp.json()
         assert run["state_type"] == "COMPLETED", (
             f"flow run {run['state_type']}: {run['state']['message']}\n"
             f"--- worker log ---\n{_tail(logs / 'worker.log', 120)}")
@@ -187,14 +193,15 @@ def test_deploy_schedule_and_worker_run(tmp_path, worked_example_raw):
             con.close()
 
         # the summary artifacts reached the server
-        resp = httpx.post(f"{api}/artifacts/filter",
-                          json={"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}},
-                          timeout=30)
+        resp = http.post("/artifacts/filter",
+                         json={"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}})
         resp.raise_for_status()
         keys = {a["key"] for a in resp.json()}
         assert {"chibo-nightly-summary", "chibo-nightly-table"} <= keys
         print(f"e2e timings (s since start): {timings}")
     finally:
+        if http is not None:
+            http.close()
         _stop_group(worker)
         _stop_group(server)
     assert server.poll() is not None
