@@ -12,9 +12,10 @@ from chibo import pipeline
 from chibo.contract import CONTRACT, KINDS
 from chibo.settings import Settings
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "examples" / "small-province"
-if not EXAMPLE.exists():   # CI lays shared/ beside the clone; keep one fallback location
-    EXAMPLE = Path("/work/shared/examples/small-province")
+# a copy of ../shared/examples (the worked example), so the golden test needs nothing outside
+FIXTURES = Path(__file__).resolve().parent / "model" / "fixtures"
+EXAMPLE = FIXTURES / "small-province"
+COMPARE = FIXTURES / "compare.py"
 EXAMPLE_AS_OF = dt.date(2026, 3, 15)
 
 
