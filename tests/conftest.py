@@ -46,6 +46,29 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make ``--dist loadgroup`` honour ``xdist_group`` under pytest 9.
+
+    pytest-xdist 3.8 tags grouped items by assigning ``item._nodeid``; pytest 9 keeps the
+    node id in ``item._id``, so the tag is lost and grouped tests scatter over workers
+    (each worker would then start its own Prefect harness). Add the ``@group`` suffix the
+    xdist scheduler splits on, the way xdist itself does on older pytest.
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # older pytest: xdist's own hook works
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if not names or "@" in item.nodeid or not hasattr(item, "_id"):
+            continue
+        item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """A temporary Prefect API (subprocess server + SQLite) for the whole session."""
