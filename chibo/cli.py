@@ -54,10 +54,25 @@ def _settings(args):
                                  args.rulebooks, args.allow_shrink)
 
 
+def terminal_progress():
+    """Progress lines on a terminal (file lines overwrite each other); silent otherwise."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(message: str) -> None:
+        if message.startswith("["):
+            sys.stderr.write("\r\033[K" + message[:120])
+        else:
+            sys.stderr.write("\r\033[K" + message + "\n")
+        sys.stderr.flush()
+    return show
+
+
 def _run_flow(settings, rebuild: bool) -> dict:
     from chibo.prefect_env import configure_prefect_env
     configure_prefect_env(settings.warehouse.parent / ".prefect")
-    from flows.nightly import nightly   # imports prefect: only after its environment is set
+    from flows.nightly import nightly, set_progress   # imports prefect: after its environment
+    set_progress(terminal_progress())
     return nightly(raw=str(settings.raw), warehouse=str(settings.warehouse),
                    exports=str(settings.exports), as_of=settings.as_of.isoformat(),
                    rulebooks=str(settings.rulebooks) if settings.rulebooks else None,

@@ -80,6 +80,8 @@ class RunContext:
     published: bool = False
 
     def timed(self, stage: str, fn: Callable[[], Any]) -> Any:
+        if self.progress:
+            self.progress(f"{stage} …")
         t0 = time.perf_counter()
         try:
             return fn()
