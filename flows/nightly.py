@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-__all__ = ["nightly", "STAGES", "is_transient_io_error"]
+__all__ = ["nightly", "STAGES", "is_transient_io_error", "set_progress"]
 
 #: the stage functions of chibo.pipeline, in order
 STAGES = ("ingest", "integrate", "model", "export", "publish")
@@ -43,6 +43,16 @@ _NON_TRANSIENT_OS_ERRORS = (
     PermissionError,
     FileExistsError,
 )
+
+
+_progress: Callable[[str], None] | None = None
+
+
+def set_progress(callback: Callable[[str], None] | None) -> None:
+    """In-process callers (``chibo run`` on a terminal) may pass a progress callback to
+    ``chibo.pipeline.start_run``; a flow parameter cannot carry a function."""
+    global _progress
+    _progress = callback
 
 
 def _pipeline():
@@ -99,6 +109,8 @@ def _run_stage(ctx: Any, name: str) -> dict:
 @task(name="start-run", cache_policy=NO_CACHE, persist_result=False)
 def start_run_task(settings: Any, rebuild: bool = False) -> Any:
     """Open a run: copy the published warehouse to a private next file."""
+    if _progress is not None:
+        return _pipeline().start_run(settings, rebuild=rebuild, progress=_progress)
     return _pipeline().start_run(settings, rebuild=rebuild)
 
 
@@ -159,12 +171,45 @@ def _json_cell(value: Any) -> Any:
     return str(value)
 
 
+def _summary_rows(summary: Any, stage_seconds: dict[str, float]) -> list[dict]:
+    """One long table of the run: files by status, rows per kind, orgs per level, time."""
+    rows: list[dict] = []
+
+    def add(section: str, item: Any, measure: str, value: Any) -> None:
+        rows.append({"section": section, "item": _json_cell(item), "measure": measure,
+                     "value": _json_cell(value)})
+
+    for status, n in sorted((getattr(summary, "files_by_status", None) or {}).items()):
+        add("files", status, "files", n)
+    for kind, counts in (getattr(summary, "rows_by_kind", None) or {}).items():
+        for measure, n in counts.items():
+            add("rows", kind, measure, n)
+    for level_row in getattr(summary, "levels_by_year", None) or []:
+        year = level_row.get("year")
+        for measure, n in level_row.items():
+            if measure != "year":
+                add("orgs per level", year, measure, n)
+    for stage, seconds in stage_seconds.items():
+        add("seconds per stage", stage, "seconds", round(float(seconds), 3))
+    return rows
+
+
 def _publish_artifacts(ctx: Any) -> dict:
-    """The run summary as a markdown artifact and table artifacts; returns it as data."""
+    """The run summary as Prefect artifacts; returns it as plain data.
+
+    * ``chibo-nightly-summary`` (markdown): ``summary.markdown()``
+    * ``chibo-nightly-table`` (table): section / item / measure / value rows covering
+      files by status, rows loaded/quarantined/pending/retracted per kind, orgs per
+      level per year and seconds per stage
+    * ``chibo-nightly-rows`` (table): ``summary.table()``, one row per kind
+    """
     summary = ctx.summary()
     markdown = summary.markdown()
-    table = [{k: _json_cell(v) for k, v in row.items()} for row in summary.table()]
-    stage_seconds = dict(getattr(summary, "stage_seconds", None) or getattr(ctx, "stage_seconds", {}) or {})
+    kind_table = [{k: _json_cell(v) for k, v in row.items()} for row in summary.table()]
+    stage_seconds = {k: float(v) for k, v in (getattr(summary, "stage_seconds", None)
+                                               or getattr(ctx, "stage_seconds", None)
+                                               or {}).items()}
+    table = _summary_rows(summary, stage_seconds)
     run_id = getattr(ctx, "run_id", None)
     create_markdown_artifact(
         key="chibo-nightly-summary",
@@ -174,19 +219,22 @@ def _publish_artifacts(ctx: Any) -> dict:
     create_table_artifact(
         key="chibo-nightly-table",
         table=table,
-        description=f"chibo nightly run {run_id}: files by status, rows, orgs per level, time per stage",
+        description=f"chibo nightly run {run_id}: files by status, rows per kind, "
+                    "orgs per level, seconds per stage",
     )
-    if stage_seconds:
+    if kind_table:
         create_table_artifact(
-            key="chibo-nightly-stage-seconds",
-            table=[{"stage": k, "seconds": round(float(v), 3)} for k, v in stage_seconds.items()],
-            description="seconds per stage",
+            key="chibo-nightly-rows",
+            table=kind_table,
+            description=f"chibo nightly run {run_id}: rows per kind",
         )
     return {
         "run_id": _json_cell(run_id),
         "markdown": markdown,
+        "summary_markdown": markdown,
         "table": table,
-        "stage_seconds": {k: float(v) for k, v in stage_seconds.items()},
+        "rows_by_kind": kind_table,
+        "stage_seconds": stage_seconds,
     }
 
 
@@ -205,7 +253,8 @@ def nightly(
     Relative paths are resolved against the current working directory; ``None``
     means the ``CHIBO_*`` variable or the default.  ``as_of`` is ``YYYY-MM-DD``
     (``None``: today in Asia/Ho_Chi_Minh).  Returns the stage results and the run
-    summary (``markdown``, ``table``, ``stage_seconds``, ``run_id``).
+    summary (``markdown`` = ``summary_markdown``, ``table``, ``stage_seconds``,
+    ``run_id``).
     """
     pipeline = _pipeline()
     settings = pipeline.Settings.from_sources(

@@ -72,7 +72,9 @@ def test_nightly_completes_on_the_worked_example(first_run):
     assert list(result["stages"]) == ["ingest", "integrate", "model", "export", "publish"]
     assert set(result["stage_seconds"]) >= {"ingest", "integrate", "model", "export"}
     assert result["markdown"].startswith("# chibo run")
-    assert result["table"], "summary table is empty"
+    sections = {row["section"] for row in result["table"]}
+    assert sections == {"files", "rows", "orgs per level", "seconds per stage"}
+    assert result["summary_markdown"] == result["markdown"]
 
     warehouse = first_run["warehouse"]
     assert warehouse.is_file()
@@ -95,7 +97,7 @@ def test_nightly_publishes_summary_artifacts(first_run):
     artifacts = _artifacts(state.state_details.flow_run_id)
     assert artifacts.get("chibo-nightly-summary") == "markdown"
     assert artifacts.get("chibo-nightly-table") == "table"
-    assert artifacts.get("chibo-nightly-stage-seconds") == "table"
+    assert artifacts.get("chibo-nightly-rows") == "table"
 
 
 def test_rerun_retries_a_transient_read_error_and_adds_a_run(first_run, tmp_path, monkeypatch):
@@ -110,10 +112,25 @@ def test_rerun_retries_a_transient_read_error_and_adds_a_run(first_run, tmp_path
             raise ConnectionResetError("network share hiccup")
         return real_ingest(ctx)
 
+    import flows.nightly
+
+    real_start, seen_progress = pipeline.start_run, []
+
+    def spy_start(settings, rebuild=False, **kwargs):
+        seen_progress.append(kwargs.get("progress"))
+        return real_start(settings, rebuild=rebuild, **kwargs)
+
+    def progress(message: str) -> None:
+        pass
+
     monkeypatch.setattr(pipeline, "ingest", flaky_ingest)
+    monkeypatch.setattr(pipeline, "start_run", spy_start)
+    monkeypatch.setattr(flows.nightly, "_progress", None)
+    flows.nightly.set_progress(progress)
     state, result = _run(first_run["raw"], warehouse, exports)
     assert state.is_completed(), result
     assert len(calls) == 2
+    assert seen_progress == [progress]  # set_progress reaches chibo.pipeline.start_run
     assert len(_runs(warehouse)) == 2
 
 
