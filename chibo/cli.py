@@ -79,14 +79,35 @@ def _run_flow(settings, rebuild: bool) -> dict:
                    allow_shrink=settings.allow_shrink, rebuild=rebuild)
 
 
-def _print_run(result: dict) -> None:
-    text = result.get("summary_markdown") if isinstance(result, dict) else None
-    if text:
-        print(text)
+def print_run_summary(warehouse: Path) -> None:
+    """Per year the orgs per level and "4 tốt"; then the rows that did not load."""
+    import duckdb
+    from chibo.pipeline import levels_by_year
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        years = levels_by_year(con)
+        files = con.execute("SELECT status, count(*) FROM files WHERE NOT superseded "
+                            "GROUP BY status ORDER BY status").fetchall()
+        quarantined, pending = con.execute(
+            "SELECT (SELECT count(DISTINCT (file, source_row)) FROM quarantine), "
+            "(SELECT count(DISTINCT (file, source_row)) FROM pending)").fetchall()[0]
+    finally:
+        con.close()
+    head = ("năm/year", "HTXSNV", "HTTNV", "HTNV", "KHTNV", "chưa xếp loại", "4 tốt")
+    rows = [(r["year"], r["excellent"], r["good"], r["completed"], r["failed"],
+             r["not_classified"], r["four_good"]) for r in years]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    for row in (head, *rows):
+        print("  ".join(str(x).rjust(w) for x, w in zip(row, widths)))
+    print("files: " + ", ".join(f"{n} {status}" for status, n in files)
+          + f"; rows quarantined: {quarantined}; rows pending: {pending}")
 
 
 def cmd_run(args, rebuild: bool = False) -> int:
-    _print_run(_run_flow(_settings(args), rebuild))
+    settings = _settings(args)
+    _run_flow(settings, rebuild)
+    print_run_summary(settings.warehouse)
+    print(f"Warehouse: {settings.warehouse}\nExports:   {settings.exports}")
     return 0
 
 
@@ -102,11 +123,10 @@ def cmd_demo(args) -> int:
         print(f"chibo demo: generating the demo province 2023–2025 (seed 1) into {settings.raw} …",
               flush=True)
         generate("province", (2023, 2025), settings.raw, seed=1, as_of=settings.as_of)
-    result = _run_flow(settings, rebuild=False)
-    _print_run(result)
-    print(f"Warehouse: {settings.warehouse}\nExports:   {settings.exports}")
-    print("Open it:   duckdb -readonly " + str(settings.warehouse)
-          + "   (or python -c \"import duckdb; duckdb.connect('...', read_only=True)\")")
+    cmd_run(args)
+    print(f"Open it read-only: python -c \"import duckdb; "
+          f"print(duckdb.connect('{settings.warehouse}', read_only=True)"
+          ".sql('SELECT * FROM v_summary_by_parent_year LIMIT 20'))\"")
     return 0
 
 
