@@ -150,9 +150,9 @@ def _release_orphaned_duplicates(con: duckdb.DuckDBPyConnection) -> bool:
         WHERE NOT d.superseded AND d.status = 'duplicate'
           AND NOT EXISTS (SELECT 1 FROM files o WHERE NOT o.superseded AND o.sha256 = d.sha256
                           AND o.status IN ('loaded', 'rejected'))""").fetchall()[0][0]
-    if orphans:
+    if orphans:   # forget the duplicate record: the copy is recorded anew when read again
         con.execute("""
-            UPDATE files d SET superseded = true
+            DELETE FROM files d
             WHERE NOT d.superseded AND d.status = 'duplicate'
               AND NOT EXISTS (SELECT 1 FROM files o WHERE NOT o.superseded
                               AND o.sha256 = d.sha256 AND o.status IN ('loaded', 'rejected'))""")
@@ -189,6 +189,8 @@ def _deliver(con, f: RawFile, sha: str, replaces_path: bool, seen: set[str], del
             rows_quar = (result.quarantine.select("source_row").n_unique()
                          if result.quarantine.height else 0)
             warnings = "; ".join(read.warnings) or None
+    # (path, sha256) identifies a delivery: bytes that come back to a path replace their old record
+    con.execute("DELETE FROM files WHERE path = ? AND sha256 = ? AND superseded", [f.path, sha])
     _record(con, delivery_id, f, sha, status, run_id, rows_read, rows_quar, error, warnings)
     return status, rows_read, rows_quar, error, warnings
 

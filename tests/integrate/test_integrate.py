@@ -219,6 +219,14 @@ def test_duplicate_bytes_changed_bytes_and_unsupported_files(tmp_path, tree_raw)
                                  "'meetings/2025-02-11-a-gui-lai.csv'") == "loaded"
     assert db_count(s.warehouse, "SELECT count(*) FROM files WHERE path = "
                                  "'meetings/2025-02-10-a.csv'") == 2
+    # bytes coming back to a path are a delivery again; (path, sha256) stays a key
+    shutil.copy(tree_raw / "meetings" / "2025-02-11-a-gui-lai.csv",
+                tree_raw / "meetings" / "2025-02-10-a.csv")
+    integrate_only(s)
+    assert db_count(s.warehouse, "SELECT count(*) - count(DISTINCT (path, sha256)) FROM files") == 0
+    got = sorted(r[0] for r in duckdb.connect(str(s.warehouse), read_only=True).execute(
+        "SELECT meeting_id FROM meetings").fetchall())
+    assert got == ["MT1", "MT2"]
 
 
 def test_delete_guard_trips_keeps_warehouse_and_allow_shrink_passes(tmp_path, tree_raw):
