@@ -69,6 +69,8 @@ def terminal_progress():
 
 
 def _run_flow(settings, rebuild: bool) -> dict:
+    from chibo.pipeline import check_can_run
+    check_can_run(settings)   # say why at once, before Prefect's server starts
     from chibo.prefect_env import configure_prefect_env
     configure_prefect_env(settings.warehouse.parent / ".prefect")
     from flows.nightly import nightly, set_progress   # imports prefect: after its environment

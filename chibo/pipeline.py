@@ -120,12 +120,19 @@ def _load_rules(settings: Settings):
         raise ChiboError(f"rulebooks refused: {exc}") from None
 
 
+def check_can_run(settings: Settings):
+    """The reasons a run cannot start, raised as one-line errors; returns the rulebooks."""
+    if not settings.raw.is_dir():
+        raise ChiboError(f"raw folder not found: {settings.raw}")
+    if settings.warehouse.is_dir():
+        raise ChiboError(f"--warehouse must be a file path, not a folder: {settings.warehouse}")
+    return _load_rules(settings)
+
+
 def start_run(settings: Settings, rebuild: bool = False,
               progress: Callable[[str], None] | None = None) -> RunContext:
     """Lock the warehouse and open a private copy of it (an empty file for a rebuild)."""
-    if not settings.raw.is_dir():
-        raise ChiboError(f"raw folder not found: {settings.raw}")
-    rules = _load_rules(settings)
+    rules = check_can_run(settings)
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     resources = ExitStack()
     try:

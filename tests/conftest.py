@@ -22,10 +22,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-# CI lays shared/ beside the clone; keep one fallback location (as tests/helpers.py)
-WORKED_EXAMPLE = REPO.parent / "shared" / "examples" / "small-province"
-if not WORKED_EXAMPLE.exists():
-    WORKED_EXAMPLE = Path("/work/shared/examples/small-province")
+# the project's copy of ../shared/examples (tests need nothing outside the clone)
+WORKED_EXAMPLE = REPO / "tests" / "model" / "fixtures" / "small-province"
 
 _PREFECT_HOME: Path | None = None
 

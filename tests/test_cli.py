@@ -93,3 +93,21 @@ def test_generate_command_writes_a_valid_province(tmp_path):
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["assessments", "attendance", "meetings", "member_ratings", "members", "org_units"])
+
+
+def test_run_then_rebuild_from_the_command_line(tmp_path):
+    """The console script with embedded Prefect, as the nightly job and a re-build use it."""
+    from tests.helpers import copy_example_raw, integrated_snapshot
+    raw = copy_example_raw(tmp_path / "raw")
+    env = {"CHIBO_RAW": str(raw), "CHIBO_AS_OF": "2026-03-15"}
+    r = chibo("run", "--warehouse", "w/chibo.duckdb", "--exports", "w/exports", env=env,
+              cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "2023" in r.stdout and "HTXSNV" in r.stdout and "90 loaded" in r.stdout
+    assert "Traceback" not in r.stderr
+    db = tmp_path / "w" / "chibo.duckdb"
+    incremental = integrated_snapshot(db, with_model=True)
+    r = chibo("rebuild", "--warehouse", str(db), "--exports", "w/exports", env=env,
+              cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert integrated_snapshot(db, with_model=True) == incremental
