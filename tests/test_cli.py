@@ -86,10 +86,12 @@ def test_options_beat_environment_which_beats_defaults(tmp_path, monkeypatch):
     assert Settings.from_sources().as_of == dt.date(2025, 5, 5)
 
 
-def test_generate_command_writes_a_valid_province(tmp_path):
+@pytest.mark.parametrize("years, as_of", [("2024-2024", "2025-03-01"),
+                                           ("2025", "2025-02-15")])   # a year barely begun
+def test_generate_command_writes_a_valid_province(tmp_path, years, as_of):
     out = tmp_path / "raw"
-    r = chibo("generate", "--scale", "province", "--years", "2024-2024", "--out", str(out),
-              "--seed", "3", "--as-of", "2025-03-01")
+    r = chibo("generate", "--scale", "province", "--years", years, "--out", str(out),
+              "--seed", "3", "--as-of", as_of)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["assessments", "attendance", "meetings", "member_ratings", "members", "org_units"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Literal
 
@@ -20,23 +20,14 @@ from chibo.generate.core import BadRow, Counters, dak_nong_spec, generate_one, n
 __all__ = ["generate", "parse_years", "GenerateSummary", "BadRow"]
 
 
-@dataclass
-class GenerateSummary:
+@dataclass(kw_only=True)
+class GenerateSummary(Counters):
+    """What `generate` wrote: the counters of the run plus where, when and how."""
     scale: str
     years: tuple[int, int]
     seed: int
     as_of: dt.date
     out: Path
-    orgs: int = 0
-    members: int = 0
-    meetings: int = 0
-    attendance_rows: int = 0
-    assessments: int = 0
-    member_ratings: int = 0
-    files: int = 0
-    files_by_kind: dict = field(default_factory=dict)
-    files_by_style: dict = field(default_factory=dict)
-    bad_rows: list[BadRow] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -94,9 +85,6 @@ def generate(scale: Literal["province", "national"], years: tuple[int, int], out
             generate_one(national_spec(p), years, out, seed, as_of, c)
     else:
         raise ValueError(f"scale must be province or national, got {scale!r}")
-    s = GenerateSummary(scale, tuple(years), seed, as_of, out)
-    for k in ("orgs", "members", "meetings", "attendance_rows", "assessments", "member_ratings", "files",
-              "files_by_kind", "files_by_style", "bad_rows"):
-        setattr(s, k, getattr(c, k))
-    s.seconds = time.perf_counter() - t0
-    return s
+    counts = {f.name: getattr(c, f.name) for f in fields(c)}
+    return GenerateSummary(**counts, scale=scale, years=tuple(years), seed=seed, as_of=as_of,
+                           out=out, seconds=time.perf_counter() - t0)
