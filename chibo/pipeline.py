@@ -139,7 +139,7 @@ def start_run(settings: Settings, rebuild: bool = False,
         resources.enter_context(wh.run_lock(settings.warehouse))
         next_file = wh.prepare_next(settings.warehouse, run_id, fresh=rebuild)
         try:
-            con = duckdb.connect(str(next_file))
+            con = duckdb.connect(str(next_file), config=wh.duckdb_config())
         except duckdb.Error as exc:
             raise ChiboError(f"cannot open the warehouse copy {next_file}: {exc}") from None
         wh.ensure_schema(con)

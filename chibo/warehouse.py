@@ -38,6 +38,17 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+def duckdb_config() -> dict[str, str]:
+    """Bound DuckDB's memory so a national year fits beside polars on one machine: beyond the
+    limit, intermediate results spill to `<file>.tmp/`. CHIBO_MEMORY_LIMIT (e.g. `8GB`)
+    overrides the default of half the machine's memory."""
+    limit = os.environ.get("CHIBO_MEMORY_LIMIT")
+    if not limit:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        limit = f"{max(1, total // 2 // 2**30)}GB"
+    return {"memory_limit": limit, "preserve_insertion_order": "false"}
+
+
 def contract_columns_ddl(kind: str) -> str:
     return ", ".join(f"{c.name} {DUCKDB_TYPES[c.type]}" for c in CONTRACT[kind].columns)
 
@@ -79,7 +90,10 @@ def next_path(published: Path, run_id: str) -> Path:
 def remove_stale_next_files(published: Path) -> None:
     """Leftovers of a killed run: the next run completes as if it never started."""
     for p in published.parent.glob(f"{published.name}.next-*"):
-        p.unlink(missing_ok=True)
+        if p.is_dir():   # DuckDB's spill folder of a killed run
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
 
 
 def prepare_next(published: Path, run_id: str, fresh: bool) -> Path:
@@ -101,8 +115,10 @@ def publish_file(con: duckdb.DuckDBPyConnection, next_file: Path, published: Pat
     if wal.exists():   # a checkpointed, closed database leaves none; never publish half a state
         raise ChiboError(f"{wal} still exists after checkpoint; not publishing")
     os.replace(next_file, published)
+    shutil.rmtree(next_file.with_name(next_file.name + ".tmp"), ignore_errors=True)
 
 
 def discard_next(next_file: Path) -> None:
     for p in (next_file, next_file.with_name(next_file.name + ".wal")):
         p.unlink(missing_ok=True)
+    shutil.rmtree(next_file.with_name(next_file.name + ".tmp"), ignore_errors=True)
