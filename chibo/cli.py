@@ -154,7 +154,13 @@ def cmd_validate(args) -> int:
                          f"--kind ({', '.join(KINDS)})")
     if kind not in KINDS:
         raise ChiboError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
-    problems = validate_file(path, kind, parse_as_of(args.as_of))
+    from chibo.rulebooks import RulebookError, load_rulebooks
+    overrides = os.environ.get("CHIBO_RULEBOOKS")
+    try:   # which years need a score is the rulebooks' to say (QĐ 366 from 2025 by default)
+        rules = load_rulebooks(Path(overrides) if overrides else None)
+    except RulebookError as exc:
+        raise ChiboError(f"rulebooks refused: {exc}") from None
+    problems = validate_file(path, kind, parse_as_of(args.as_of), rules.uses_score)
     lines = format_problems(problems)
     for line in lines:
         print(line)
