@@ -235,6 +235,7 @@ def publish(ctx: RunContext) -> dict:
              sec.get("publish")])
         wh.publish_file(ctx.con, ctx.next_file, ctx.settings.warehouse)
         ctx.published = True
+        _log_run(ctx, "completed")
     try:
         ctx.timed("publish", work)
     finally:
@@ -247,6 +248,25 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
                             "AND schema_name = 'main'", [name]).fetchall()[0][0])
 
 
+def run_log_path(settings: Settings) -> Path:
+    """Every run, failed ones too, one JSON line each (`runs` keeps only published runs)."""
+    return settings.warehouse.with_name(settings.warehouse.name + ".runs.jsonl")
+
+
+def _log_run(ctx: RunContext, status: str, error: BaseException | None = None) -> None:
+    import json
+    entry = {"run_id": ctx.run_id, "mode": ctx.mode, "as_of": ctx.settings.as_of.isoformat(),
+             "started_at": ctx.started_at.isoformat(),
+             "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(), "status": status,
+             "error": f"{type(error).__name__}: {error}" if error else None,
+             "stage_seconds": {k: round(v, 3) for k, v in ctx.stage_seconds.items()}}
+    try:
+        with open(run_log_path(ctx.settings), "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    except OSError:
+        pass   # the log is a convenience; never fail a run over it
+
+
 def abort_run(ctx: RunContext, error: BaseException | None = None) -> None:
     """Drop the private file; the published warehouse stays as it was."""
     if ctx.published:
@@ -256,6 +276,7 @@ def abort_run(ctx: RunContext, error: BaseException | None = None) -> None:
     except Exception:
         pass
     wh.discard_next(ctx.next_file)
+    _log_run(ctx, "failed", error)
     ctx.resources.close()
 
 

@@ -3,6 +3,7 @@ idempotence, any arrival order, rebuild = incremental, and the delete guard."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -239,5 +240,9 @@ def test_delete_guard_trips_keeps_warehouse_and_allow_shrink_passes(tmp_path, tr
         integrate_only(s)
     assert s.warehouse.read_bytes() == before
     assert not list(s.warehouse.parent.glob("*.next-*"))
+    log = [json.loads(line) for line in
+           s.warehouse.with_name("chibo.duckdb.runs.jsonl").read_text().splitlines()]
+    assert [e["status"] for e in log] == ["completed", "failed"]
+    assert "ShrinkGuardError" in log[-1]["error"]
     integrate_only(settings(tmp_path, tree_raw, allow_shrink=True))
     assert db_count(s.warehouse, "SELECT count(*) FROM members") == 2
