@@ -46,7 +46,9 @@ def duckdb_config() -> dict[str, str]:
     if not limit:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         limit = f"{max(1, total // 2 // 2**30)}GB"
-    return {"memory_limit": limit, "preserve_insertion_order": "false"}
+    # checkpoint_threshold: not a checkpoint at every delivery's commit, only every GB of WAL
+    return {"memory_limit": limit, "preserve_insertion_order": "false",
+            "checkpoint_threshold": "1GB"}
 
 
 def contract_columns_ddl(kind: str) -> str:

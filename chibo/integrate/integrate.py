@@ -19,6 +19,7 @@ from chibo.contract import CONTRACT, KINDS, PARENT_LEVELS, REFERENCES
 from chibo.errors import ShrinkGuardError
 
 SHRINK_GUARD_SHARE = Fraction(1, 10)
+REFERENCED_KINDS = {ref for refs in REFERENCES.values() for _, ref, _ in refs}
 
 MESSAGES = {
     "wrong_parent_level": (
@@ -125,21 +126,21 @@ def _references(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     empty = f"SELECT *, NULL::VARCHAR AS problem_column, NULL::VARCHAR AS problem_check FROM cur_{kind} WHERE false"
     con.execute(f"CREATE OR REPLACE TEMP TABLE chk_{kind} AS "
                 + " UNION ALL BY NAME ".join(checks or [empty]))
-    key = ", ".join(CONTRACT[kind].key)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pend_{kind} AS
         SELECT * FROM ({" UNION ALL BY NAME ".join(pendings)}) p
         WHERE NOT EXISTS (SELECT 1 FROM chk_{kind} q
                           WHERE q.source_file = p.source_file AND q.source_row = p.source_row)""")
+    # a table only where a later kind refers to it; otherwise read once, into the final table
+    relation = "TABLE" if kind in REFERENCED_KINDS else "VIEW"
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE ok_{kind} AS
+        CREATE OR REPLACE TEMP {relation} ok_{kind} AS
         SELECT c.* FROM cur_{kind} c
         WHERE c.action = 'upsert'
           AND NOT EXISTS (SELECT 1 FROM chk_{kind} q
                           WHERE q.source_file = c.source_file AND q.source_row = c.source_row)
           AND NOT EXISTS (SELECT 1 FROM pend_{kind} q
-                          WHERE q.source_file = c.source_file AND q.source_row = c.source_row)
-        ORDER BY {key}""")
+                          WHERE q.source_file = c.source_file AND q.source_row = c.source_row)""")
 
 
 def _retracted(con: duckdb.DuckDBPyConnection, kind: str) -> tuple[int, int, list[str]]:
@@ -262,4 +263,17 @@ def integrate_all(con: duckdb.DuckDBPyConnection, allow_shrink: bool,
             "SELECT count(DISTINCT (file, source_row)) FROM quarantine WHERE kind = ?", [kind]
         ).fetchall()[0][0]
     summary.flags = con.execute("SELECT count(*) FROM flags").fetchall()[0][0]
+    _drop_work_tables(con)
     return summary
+
+
+def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Free the intermediate copies (a national year's would crowd the model's memory)."""
+    work = con.execute(
+        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary UNION ALL "
+        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal"
+    ).fetchall()
+    for name, relation in sorted(work, key=lambda w: w[1] == "TABLE"):   # views first
+        if name.startswith(("ok_", "pend_", "chk_", "cur_")) or name in (
+                "org_cycle", "integration_quarantine"):
+            con.execute(f"DROP {relation} temp.{name}")

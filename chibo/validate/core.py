@@ -1,6 +1,7 @@
 """Validate a `ReadResult` with the kind's pandera schema; split valid rows from quarantine."""
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +39,9 @@ class ValidationResult:
     rows_read: int
 
 
+@functools.lru_cache(maxsize=64)
 def schema_for(kind: str, as_of: date, score_required: Callable[[int], bool]) -> pa.DataFrameSchema:
+    """The kind's schema; built once per (kind, as-of, rulebooks) — a run reads many files."""
     module = importlib.import_module(f"schemas.{kind}")
     return module.build_schema(SchemaContext(as_of=as_of, score_required=score_required))
 
