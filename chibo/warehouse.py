@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS staging.quarantine (
     check_name VARCHAR, value VARCHAR, message_vi VARCHAR, message_en VARCHAR, run_id VARCHAR);
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, as_of DATE,
-    status VARCHAR, mode VARCHAR, files_new BIGINT, files_loaded BIGINT, files_rejected BIGINT,
+    status VARCHAR, mode VARCHAR, fingerprint VARCHAR, skipped VARCHAR, files_new BIGINT, files_loaded BIGINT, files_rejected BIGINT,
     files_duplicate BIGINT, files_unsupported BIGINT, rows_read BIGINT, rows_loaded BIGINT,
     rows_quarantined BIGINT, rows_pending BIGINT, rows_retracted BIGINT, flags BIGINT,
     orgs_classified BIGINT, seconds_ingest DOUBLE, seconds_integrate DOUBLE,

@@ -204,6 +204,11 @@ COLUMNS.update({
     ("runs", "as_of"): ("As-of date of the run", "Ngày chốt số liệu của lần chạy"),
     ("runs", "status"): ("Outcome of the run", "Kết quả lần chạy"),
     ("runs", "mode"): ("run or rebuild", "Chế độ chạy (thường hoặc dựng lại)"),
+    ("runs", "fingerprint"): ("Hash of the as-of date, rulebooks and model SQL the run used: an idle "
+                              "run with the same fingerprint reuses the last model",
+                              "Mã băm của ngày chốt số liệu, bộ quy tắc và mã SQL mô hình của lần chạy"),
+    ("runs", "skipped"): ("Stages skipped because nothing they depend on changed",
+                          "Các bước bỏ qua vì dữ liệu đầu vào không đổi"),
     ("runs", "rebuild"): ("The run rebuilt the warehouse from raw/", "Lần chạy dựng lại kho từ raw/"),
     ("runs", "message"): ("Message of the run", "Thông báo của lần chạy"),
     ("runs", "error"): ("Error that stopped the run", "Lỗi làm dừng lần chạy"),

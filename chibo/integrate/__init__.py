@@ -1,5 +1,6 @@
 """Integrate layer: staging of deliveries and the current state derived from them."""
 from chibo.integrate.ingest import IngestSummary, ingest_raw, scan_raw
-from chibo.integrate.integrate import IntegrateSummary, integrate_all
+from chibo.integrate.integrate import IntegrateSummary, current_counts, integrate_all
 
-__all__ = ["IngestSummary", "IntegrateSummary", "ingest_raw", "integrate_all", "scan_raw"]
+__all__ = ["IngestSummary", "IntegrateSummary", "current_counts", "ingest_raw", "integrate_all",
+           "scan_raw"]

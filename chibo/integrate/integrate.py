@@ -254,6 +254,14 @@ def integrate_all(con: duckdb.DuckDBPyConnection, allow_shrink: bool,
     _quarantine_and_pending(con)
     _flags(con, quota_share)
     _file_counts(con)
+    _drop_work_tables(con)
+    return current_counts(con, summary)
+
+
+def current_counts(con: duckdb.DuckDBPyConnection,
+                   summary: IntegrateSummary | None = None) -> IntegrateSummary:
+    """Rows loaded, pending and quarantined per kind, as the integrated tables hold them."""
+    summary = summary or IntegrateSummary(retracted={k: 0 for k in KINDS})
     for kind in KINDS:
         summary.loaded[kind] = con.execute(f"SELECT count(*) FROM {kind}").fetchall()[0][0]
         summary.pending[kind] = con.execute(
@@ -263,7 +271,6 @@ def integrate_all(con: duckdb.DuckDBPyConnection, allow_shrink: bool,
             "SELECT count(DISTINCT (file, source_row)) FROM quarantine WHERE kind = ?", [kind]
         ).fetchall()[0][0]
     summary.flags = con.execute("SELECT count(*) FROM flags").fetchall()[0][0]
-    _drop_work_tables(con)
     return summary
 
 
