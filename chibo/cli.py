@@ -135,9 +135,13 @@ def cmd_demo(args) -> int:
 def cmd_generate(args) -> int:
     from chibo.generate import generate, parse_years
     from chibo.settings import parse_as_of
-    summary = generate(args.scale, parse_years(args.years), Path(args.out), seed=args.seed,
+    try:
+        years = parse_years(args.years)
+    except ValueError as exc:
+        raise ChiboError(str(exc)) from None
+    summary = generate(args.scale, years, Path(args.out), seed=args.seed,
                        as_of=parse_as_of(args.as_of))
-    print(summary)
+    print(summary.markdown())
     return 0
 
 
