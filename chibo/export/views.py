@@ -240,29 +240,8 @@ def create_views(con: duckdb.DuckDBPyConnection, rules=None, only_missing: bool 
         "v_cells_without_local_members": V_NO_LOCAL,
         "v_data_errors_by_file": V_ERRORS.format(**_files_current(con)),
     }
-    made = []
-    try:
-        con.execute("BEGIN TRANSACTION")
-        own = True
-    except duckdb.TransactionException:
-        own = False
-    for name, sql in ddl.items():
-        if name in existing:
-            continue
-        try:
-            con.execute(sql)
-            made.append(name)
-        except duckdb.Error as exc:
-            log.warning("view %s not created: %s", name, exc)
-            if own:                      # a failed statement aborts the transaction
-                con.execute("ROLLBACK")
-                return _create_one_by_one(con, ddl, existing)
-    if own:
-        con.execute("COMMIT")
-    return made
-
-
-def _create_one_by_one(con, ddl: dict[str, str], existing: set[str]) -> list[str]:
+    # one statement per view: the run works in a private file, so no transaction is needed,
+    # and a view whose tables are missing must not take the others down with it
     made = []
     for name, sql in ddl.items():
         if name in existing:
