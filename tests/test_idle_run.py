@@ -20,6 +20,15 @@ def _last_run(db):
         con.close()
 
 
+def _files_read_by_last_run(db):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT files_new FROM runs ORDER BY finished_at DESC LIMIT 1"
+                           ).fetchall()[0][0]
+    finally:
+        con.close()
+
+
 def test_idle_run_skips_and_changes_nothing_until_something_changes(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(EXAMPLE / "raw", raw, ignore=shutil.ignore_patterns("2025-*", "2026-*"))
@@ -29,6 +38,7 @@ def test_idle_run_skips_and_changes_nothing_until_something_changes(tmp_path):
 
     pipeline.run_all(s)                                      # nothing new
     assert _last_run(s.warehouse)[0] == "export, integrate, model"
+    assert _files_read_by_last_run(s.warehouse) == 0          # only new files are read
     assert integrated_snapshot(s.warehouse, with_model=True) == before
 
     shutil.rmtree(s.exports)                                 # reports lost: written again
@@ -53,4 +63,5 @@ def test_idle_run_skips_and_changes_nothing_until_something_changes(tmp_path):
         shutil.copy2(f, dest)
     pipeline.run_all(later)
     assert _last_run(s.warehouse)[0] is None
+    assert _files_read_by_last_run(s.warehouse) == len(list((EXAMPLE / "raw").rglob("2025-*.csv")))
     assert integrated_snapshot(s.warehouse, with_model=True) != before

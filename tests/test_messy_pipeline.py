@@ -20,7 +20,11 @@ def test_messy_delivery_every_row_loaded_quarantined_or_pending(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(ROOT, raw)
     s = settings(tmp_path, raw, as_of=AS_OF)
+    delivered = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in raw.rglob("*") if p.is_file()}
     pipeline.run_all(s)
+    # raw/ is read-only to the pipeline: nothing moved, edited or added
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in raw.rglob("*") if p.is_file()} == delivered
     con = duckdb.connect(str(s.warehouse), read_only=True)
     files = con.execute("SELECT path, status, rows_read, rows_loaded, rows_quarantined, "
                         "rows_pending FROM files ORDER BY path").fetchall()
