@@ -6,9 +6,7 @@ for one year and extrapolated linearly: work is strictly per province and month)
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import resource
 import shutil
 import subprocess
 import sys

@@ -337,7 +337,7 @@ def profile_report(prof_dir: Path, top: int = 12) -> str:
     by_stage: dict[str, float] = {}
     for e in log:
         by_stage[e["stage"]] = by_stage.get(e["stage"], 0) + e["seconds"]
-    L = ["", f"SQL time by stage (s): " + ", ".join(f"{k} {v:.1f}" for k, v in by_stage.items())
+    L = ["", "SQL time by stage (s): " + ", ".join(f"{k} {v:.1f}" for k, v in by_stage.items())
          + f"; all statements {total:.1f}", "", f"Slowest statements (profiles in {prof_dir}):", ""]
     for e in sorted(log, key=lambda e: -e["seconds"])[:top]:
         L.append(f"- {e['seconds']:.1f} s [{e['stage']}] #{e['n']}: {e['sql'][:160]}")

@@ -69,7 +69,7 @@ def _org_tree(con: duckdb.DuckDBPyConnection) -> None:
     """Problems, then the integrated orgs: reachable from a root through valid rows."""
     allowed = " ".join(
         f"WHEN '{lvl}' THEN {_sql_list(parents)}" for lvl, parents in PARENT_LEVELS.items())
-    con.execute(f"""
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE org_cycle AS
         WITH RECURSIVE walk(org_id, ancestor, depth) AS (
             SELECT org_id, parent_id, 1 FROM cur_org_units
