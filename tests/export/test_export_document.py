@@ -1,7 +1,9 @@
 """document_warehouse: bilingual comments on everything, analyst views queryable and right."""
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,22 +14,12 @@ from chibo.export.views import VIEW_NAMES
 
 VIETNAMESE = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.I)
 
-# Column lists of the spec (outputs.md, rules.md, shared/examples/compare.py).
-METRIC_COLUMNS = [
-    "org_id", "year", "months_active", "quarters_active", "meetings_total", "regular_months",
-    "thematic_quarters", "criticism_quarters", "short_meetings", "meetings_without_attendance",
-    "unsigned_minutes", "meetings_meeting_standard", "attendance_rate", "speaking_rate",
-    "unexcused_members", "excused_streak_members", "removal_candidates", "upper_visit_meetings",
-    "hcm_story_meetings", "distinct_secretaries", "rated_members", "rated_excellent", "rated_good",
-    "rated_completed", "rated_failed", "disciplined_members", "members_active", "local_members",
-    "year_complete",
-]
-CLASS_COLUMNS = [
-    "org_id", "year", "org_level", "parent_id", "level", "level_vi", "provisional_level",
-    "quota_demoted", "four_good", "political_task_good", "meeting_quality_good",
-    "unity_discipline_good", "members_good", "criteria_reasons", "reasons", "rulebook",
-    "year_complete",
-]
+# Column lists of the spec: the worked example's compare.py states them (a copy of shared/).
+_spec = importlib.util.spec_from_file_location(
+    "compare", Path(__file__).resolve().parents[1] / "model" / "fixtures" / "compare.py")
+_compare = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_compare)
+METRIC_COLUMNS, CLASS_COLUMNS = _compare.METRIC_COLUMNS, _compare.CLASS_COLUMNS
 MEETING_EXTRA = ["duration_minutes", "min_minutes", "counted", "attendance_rows", "present",
                  "excused", "unexcused", "attendance_rate", "speaking_rate", "meets_standard",
                  "standard_failures"]
