@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import time
 import uuid
 from contextlib import ExitStack
@@ -81,6 +82,11 @@ class RunContext:
     fingerprint: str = ""
     skipped: set[str] = field(default_factory=set)
 
+    @property
+    def next_exports(self) -> Path:
+        """Where this run writes its reports until it publishes."""
+        return self.settings.exports.with_name(f"{self.settings.exports.name}.next-{self.run_id}")
+
     def timed(self, stage: str, fn: Callable[[], Any]) -> Any:
         if self.progress:
             self.progress(f"{stage} …")
@@ -140,6 +146,8 @@ def start_run(settings: Settings, rebuild: bool = False,
     try:
         resources.enter_context(wh.run_lock(settings.warehouse))
         next_file = wh.prepare_next(settings.warehouse, run_id, fresh=rebuild)
+        for stale in settings.exports.parent.glob(f"{settings.exports.name}.next-*"):
+            shutil.rmtree(stale, ignore_errors=True)   # reports of a killed run
         try:
             con = duckdb.connect(str(next_file), config=wh.duckdb_config())
         except duckdb.Error as exc:
@@ -238,12 +246,14 @@ def export(ctx: RunContext) -> dict:
 
     def work():
         document_warehouse(ctx.con)
-        return write_exports(ctx.con, ctx.settings.exports)
+        # reports go live with the warehouse they come from: written aside, moved in by publish
+        return write_exports(ctx.con, ctx.next_exports)
     if "model" in ctx.skipped and (ctx.settings.exports / "du-lieu-loi.csv").exists():
         ctx.skipped.add("export")   # the reports of this very state are already there
         return {"exports": []}
     paths = ctx.timed("export", work)
-    return {"exports": [str(p) for p in paths or []]}
+    return {"exports": [str(ctx.settings.exports / Path(p).relative_to(ctx.next_exports))
+                        for p in paths or []]}
 
 
 def publish(ctx: RunContext) -> dict:
@@ -270,6 +280,7 @@ def publish(ctx: RunContext) -> dict:
              sec.get("publish")])
         wh.publish_file(ctx.con, ctx.next_file, ctx.settings.warehouse)
         ctx.published = True
+        wh.publish_exports(ctx.next_exports, ctx.settings.exports)
         _log_run(ctx, "completed")
     try:
         ctx.timed("publish", work)
@@ -311,6 +322,7 @@ def abort_run(ctx: RunContext, error: BaseException | None = None) -> None:
     except Exception:
         pass
     wh.discard_next(ctx.next_file)
+    shutil.rmtree(ctx.next_exports, ignore_errors=True)
     _log_run(ctx, "failed", error)
     ctx.resources.close()
 

@@ -120,6 +120,17 @@ def publish_file(con: duckdb.DuckDBPyConnection, next_file: Path, published: Pat
     shutil.rmtree(next_file.with_name(next_file.name + ".tmp"), ignore_errors=True)
 
 
+def publish_exports(staged: Path, exports: Path) -> None:
+    """Move a run's reports over the published ones, file by file (each an atomic rename)."""
+    if not staged.is_dir():
+        return
+    for src in sorted(p for p in staged.rglob("*") if p.is_file()):
+        dest = exports / src.relative_to(staged)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dest)
+    shutil.rmtree(staged, ignore_errors=True)
+
+
 def discard_next(next_file: Path) -> None:
     for p in (next_file, next_file.with_name(next_file.name + ".wal")):
         p.unlink(missing_ok=True)

@@ -118,3 +118,32 @@ def test_killed_run_leaves_published_warehouse_and_next_run_completes(tmp_path):
     pipeline.run_all(s_clean)
     assert integrated_snapshot(s.warehouse, with_model=True) == \
         integrated_snapshot(s_clean.warehouse, with_model=True)
+
+
+def test_reports_go_live_only_with_their_warehouse(tmp_path, monkeypatch):
+    from chibo import warehouse
+
+    raw = tmp_path / "raw"
+    _copy_kinds(raw, ("2023",))
+    s = settings(tmp_path, raw, as_of=EXAMPLE_AS_OF)
+    pipeline.run_all(s)
+    reports = {p: p.read_bytes() for p in s.exports.rglob("*") if p.is_file()}
+    warehouse_before = s.warehouse.read_bytes()
+
+    _copy_kinds(raw, ("2024",))
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(warehouse, "publish_file", disk_full)
+    with pytest.raises(OSError):
+        pipeline.run_all(s)
+    # the failed run wrote its reports aside and dropped them: the published ones are intact
+    assert {p: p.read_bytes() for p in s.exports.rglob("*") if p.is_file()} == reports
+    assert s.warehouse.read_bytes() == warehouse_before
+    assert not list(tmp_path.glob("exports.next-*"))
+
+    monkeypatch.undo()
+    pipeline.run_all(s)
+    assert not list(tmp_path.glob("exports.next-*"))
+    # the run that published also put its (different) reports in place
+    assert {p: p.read_bytes() for p in s.exports.rglob("*") if p.is_file()} != reports
