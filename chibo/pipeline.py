@@ -213,12 +213,9 @@ def integrate(ctx: RunContext) -> dict:
             "retracted": s.retracted, "flags": s.flags}
 
 
-def _quota_share(rules):
-    from fractions import Fraction
-    try:
-        return rules.for_year(rules.latest_year()).thresholds["excellent_quota_share"]
-    except Exception:   # the flag is informative; the contract fixes 0.2
-        return Fraction(1, 5)
+def _quota_share(rules) -> Callable[[int], Any]:
+    """The ≤ 20% quota share of a year's rulebook (for the member_quota_exceeded flag)."""
+    return lambda year: rules.for_year(year).thresholds["excellent_quota_share"]
 
 
 def model(ctx: RunContext) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Callable
 
 import duckdb
 
@@ -195,8 +196,11 @@ def _quarantine_and_pending(con: duckdb.DuckDBPyConnection) -> None:
                 "ORDER BY kind, file, source_row, missing_kind, missing_key")
 
 
-def _flags(con: duckdb.DuckDBPyConnection, quota_share: Fraction) -> None:
-    num, den = quota_share.numerator, quota_share.denominator
+def _flags(con: duckdb.DuckDBPyConnection, quota_share: Callable[[int], Fraction]) -> None:
+    """Flags never block loading; the quota share is each year's rulebook's."""
+    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM member_ratings").fetchall()]
+    shares = ", ".join(f"({y}, {quota_share(y).numerator}, {quota_share(y).denominator}, "
+                       f"'{quota_share(y)}')" for y in years) or "(NULL, 1, 5, '1/5')"
     con.execute(f"""
         CREATE OR REPLACE TABLE flags AS
         SELECT 'attendance' AS kind, a.meeting_id || '|' || a.member_id AS key,
@@ -207,12 +211,13 @@ def _flags(con: duckdb.DuckDBPyConnection, quota_share: Fraction) -> None:
         WHERE m.cell_id <> g.cell_id
         UNION ALL
         SELECT 'member_ratings', cell_id || '|' || year, 'member_quota_exceeded',
-               'excellent ' || excellent || ' > {quota_share} × (excellent + good = '
+               'excellent ' || excellent || ' > ' || share || ' × (excellent + good = '
                || (excellent + good) || ')'
         FROM (SELECT cell_id, year, count(*) FILTER (rating = 'excellent') AS excellent,
                      count(*) FILTER (rating = 'good') AS good
               FROM member_ratings GROUP BY cell_id, year)
-        WHERE excellent * {den} > {num} * (excellent + good)
+        JOIN (VALUES {shares}) AS q(year, num, den, share) USING (year)
+        WHERE excellent * den > num * (excellent + good)
         ORDER BY 1, 3, 2""")
 
 
@@ -232,7 +237,8 @@ def _file_counts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def integrate_all(con: duckdb.DuckDBPyConnection, allow_shrink: bool,
-                  quota_share: Fraction = Fraction(1, 5)) -> IntegrateSummary:
+                  quota_share: Callable[[int], Fraction] = lambda year: Fraction(1, 5)
+                  ) -> IntegrateSummary:
     summary = IntegrateSummary()
     for kind in KINDS:
         _current_rows(con, kind)

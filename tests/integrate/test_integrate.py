@@ -246,3 +246,24 @@ def test_delete_guard_trips_keeps_warehouse_and_allow_shrink_passes(tmp_path, tr
     assert "ShrinkGuardError" in log[-1]["error"]
     integrate_only(settings(tmp_path, tree_raw, allow_shrink=True))
     assert db_count(s.warehouse, "SELECT count(*) FROM members") == 2
+
+
+def test_member_quota_flag_follows_the_rulebook_of_the_year(tmp_path, tree_raw):
+    """4 excellent of 12 rated good-or-better: over 0.2 (flagged), not over an override 0.4."""
+    from dataclasses import replace
+    ratings = [dict(member_id=f"R{i}", year="2024", cell_id="C1",
+                    rating="excellent" if i < 4 else "good", disciplined="false")
+               for i in range(12)]
+    write_csv(tree_raw, "members", "2025-01-02-dv.csv", [member(f"R{i}") for i in range(12)])
+    write_csv(tree_raw, "member_ratings", "2025-01-25-xl.csv", ratings)
+    s = settings(tmp_path, tree_raw)
+    integrate_only(s)
+    assert db_count(s.warehouse, "SELECT key || ':' || flag FROM flags") == \
+        "C1|2024:member_quota_exceeded"
+    rb = tmp_path / "rb"
+    rb.mkdir()
+    (rb / "qd124.toml").write_text('name = "qd124"\n[thresholds]\n'
+                                   'excellent_quota_share = "0.4"\n', encoding="utf-8")
+    integrate_only(replace(settings(tmp_path, tree_raw, warehouse=tmp_path / "w2.duckdb"),
+                           rulebooks=rb))
+    assert db_count(tmp_path / "w2.duckdb", "SELECT count(*) FROM flags") == 0
