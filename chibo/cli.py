@@ -164,7 +164,7 @@ def cmd_validate(args) -> int:
         rules = load_rulebooks(Path(overrides) if overrides else None)
     except RulebookError as exc:
         raise ChiboError(f"rulebooks refused: {exc}") from None
-    problems = validate_file(path, kind, parse_as_of(args.as_of), rules.uses_score)
+    problems = validate_file(path, kind, parse_as_of(args.as_of), rules)
     lines = format_problems(problems)
     for line in lines:
         print(line)

@@ -13,6 +13,7 @@ ColumnType = Literal["id", "text", "enum", "date", "time", "int", "decimal", "bo
 
 KINDS: tuple[str, ...] = (
     "org_units", "members", "meetings", "attendance", "assessments", "member_ratings",
+    "official_ratings",
 )
 
 # The optional column every kind accepts: `upsert` (default) or `delete` (retracts the key).
@@ -37,7 +38,11 @@ class Column:
 
     @property
     def is_required(self) -> bool:
-        return self.required or self.key or self.type == "enum"
+        return self.required or (self.key and not self.optional_key) or self.type == "enum"
+
+    @property
+    def optional_key(self) -> bool:
+        return self.key and self.type == "date"   # org_units.valid_from: empty = since the start
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,11 @@ class Kind:
     @property
     def key(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.key)
+
+    @property
+    def required_key(self) -> tuple[str, ...]:
+        """Key columns a row (and a header) must have; org_units.valid_from may be empty."""
+        return tuple(c.name for c in self.columns if c.key and not c.optional_key)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -67,22 +77,25 @@ ORG_LEVELS: dict[str, tuple[str, ...]] = {
     "tinh": ("Đảng bộ tỉnh",),
     "cap_tren_co_so": ("Cấp trên cơ sở", "Đảng bộ cấp trên trực tiếp cơ sở"),
     "dang_bo_co_so": ("Đảng bộ cơ sở",),
+    "dang_bo_bo_phan": ("Đảng bộ bộ phận",),
     "chi_bo_co_so": ("Chi bộ cơ sở",),
     "chi_bo": ("Chi bộ trực thuộc",),
 }
 CELL_LEVELS: tuple[str, ...] = ("chi_bo", "chi_bo_co_so")
-ASSESSED_LEVELS: tuple[str, ...] = ("dang_bo_co_so", "chi_bo_co_so", "chi_bo")
+# the levels that are classified every year (and so may be assessed and officially rated)
+ASSESSED_LEVELS: tuple[str, ...] = ("cap_tren_co_so", "dang_bo_co_so", "chi_bo_co_so", "chi_bo")
 # level -> the levels its parent may have
 PARENT_LEVELS: dict[str, tuple[str, ...]] = {
     "tinh": (),
     "cap_tren_co_so": ("tinh",),
     "dang_bo_co_so": ("cap_tren_co_so", "tinh"),
+    "dang_bo_bo_phan": ("dang_bo_co_so",),
     "chi_bo_co_so": ("cap_tren_co_so", "tinh"),
-    "chi_bo": ("dang_bo_co_so",),
+    "chi_bo": ("dang_bo_co_so", "dang_bo_bo_phan", "cap_tren_co_so"),
 }
 ORG_KINDS: dict[str, tuple[str, ...]] = {
     "residential": ("Khu dân cư",),
-    "commune": ("Xã, phường, thị trấn",),
+    "commune": ("Xã, phường, đặc khu", "Xã, phường, thị trấn"),
     "agency": ("Cơ quan",),
     "public_service": ("Đơn vị sự nghiệp",),
     "enterprise": ("Doanh nghiệp",),
@@ -125,12 +138,16 @@ C = Column
 CONTRACT: dict[str, Kind] = {
     "org_units": Kind("org_units", "Tổ chức đảng", (
         C("org_id", "Mã tổ chức", "id", key=True),
+        # key, but optional: empty means "since the organisation began" (one version)
+        C("valid_from", "Hiệu lực từ", "date", key=True),
         C("name", "Tên tổ chức", "text", required=True, max_length=200),
         C("level", "Cấp", "enum", enum=ORG_LEVELS),
         C("parent_id", "Mã tổ chức cấp trên", "id"),   # required unless level = tinh
         C("kind", "Loại hình", "enum", enum=ORG_KINDS),
         C("established_on", "Ngày thành lập", "date"),
         C("dissolved_on", "Ngày giải thể", "date"),
+        C("successor_id", "Tổ chức kế thừa", "id"),
+        C("decision", "Số quyết định", "text", max_length=100),
     )),
     "members": Kind("members", "Đảng viên", (
         C("member_id", "Mã đảng viên", "id", key=True),
@@ -175,7 +192,9 @@ CONTRACT: dict[str, Kind] = {
         C("targets_total", "Số chỉ tiêu, nhiệm vụ", "int", required=True, min_value=1),
         C("targets_met", "Số hoàn thành", "int", required=True, min_value=0),
         C("targets_exceeded", "Số vượt mức", "int", required=True, min_value=0),
+        C("targets_late", "Số nhiệm vụ chậm tiến độ", "int", min_value=0),  # required by rulebook
         C("org_disciplined", "Tổ chức bị kỷ luật", "bool", required=True),
+        C("leaders_disciplined", "Thành viên tập thể lãnh đạo bị kỷ luật", "bool"),  # by rulebook
         C("disunity", "Mất đoàn kết nội bộ", "bool", required=True),
         C("mass_orgs_good", "Chính quyền, đoàn thể đạt HTTNV trở lên", "bool", required=True),
         C("shortcomings_fixed", "Đã khắc phục hạn chế, khuyết điểm", "bool", required=True),
@@ -188,6 +207,14 @@ CONTRACT: dict[str, Kind] = {
         C("rating", "Xếp loại", "enum", enum=RATINGS),
         C("disciplined", "Bị kỷ luật trong năm", "bool", required=True),
     )),
+    "official_ratings": Kind("official_ratings", "Xếp loại chính thức", (
+        C("org_id", "Mã tổ chức", "id", key=True),
+        C("year", "Năm", "int", key=True, min_value=2000),
+        C("level", "Xếp loại", "enum", enum=RATINGS),
+        C("four_good_awarded", "Được công nhận 4 tốt", "bool"),
+        C("decided_on", "Ngày quyết định", "date"),
+        C("decision", "Số quyết định", "text", max_length=100),
+    )),
 }
 del C
 
@@ -195,7 +222,7 @@ del C
 ROW_CONDITIONAL: dict[str, tuple[str, ...]] = {
     "meetings": ("topic",),
     "attendance": ("absence_reason",),
-    "assessments": ("score",),
+    "assessments": ("score", "targets_late", "leaders_disciplined"),
     "org_units": ("parent_id",),
 }
 
@@ -207,6 +234,7 @@ REFERENCES: dict[str, tuple[tuple[str, str, tuple[str, ...] | None], ...]] = {
     "attendance": (("meeting_id", "meetings", None), ("member_id", "members", None)),
     "assessments": (("org_id", "org_units", ASSESSED_LEVELS),),
     "member_ratings": (("member_id", "members", None), ("cell_id", "org_units", CELL_LEVELS)),
+    "official_ratings": (("org_id", "org_units", ASSESSED_LEVELS),),
 }
 
 # DuckDB types of the integrated tables.

@@ -190,7 +190,7 @@ def ingest(ctx: RunContext) -> dict:
 
     def work():
         return ingest_raw(ctx.con, ctx.settings.raw, ctx.settings.as_of, ctx.run_id,
-                          ctx.rules.uses_score, ctx.progress)
+                          ctx.rules, ctx.progress)
     s = ctx.timed("ingest", work)
     ctx.results["ingest"] = s
     return {"files_new": s.files_new, "by_status": s.by_status, "rows_read": s.rows_read,

@@ -53,33 +53,53 @@ THRESHOLDS: dict[str, str] = {
     "score_excellent": "score",
     "score_good": "score",
     "score_completed": "score",
+    "completed_late_share_max": "ratio",
+    "materials_days_before_min": "count",
+    "materials_rule_from": "date",
+    "excellent_quota_base": "choice",
+    "excellent_quota_pool": "choice",
+}
+# threshold name -> the values a "choice" threshold may take
+CHOICES: dict[str, tuple[str, ...]] = {
+    "excellent_quota_base": ("good_or_better", "good"),
+    "excellent_quota_pool": ("parent", "parent_and_kind"),
 }
 SCORE_THRESHOLDS = ("score_excellent", "score_good", "score_completed")
+TIMELINESS_THRESHOLDS = ("completed_late_share_max",)
+
+LADDERS: tuple[str, ...] = ("cell", "collective")
+RUNGS: tuple[str, ...] = ("failed_when", "completed_when", "good_when")
+# rules.md's condition vocabulary: every code a ladder rung may name (the model defines each
+# once, as a named boolean per org-year)
+CONDITIONS: tuple[str, ...] = (
+    "targets_below_half", "targets_not_all_met", "targets_late", "targets_late_too_many",
+    "targets_exceeded_low", "org_disciplined", "disunity", "leaders_disciplined",
+    "mass_orgs_not_good", "shortcomings_not_fixed", "score_below_completed", "score_below_good",
+    "score_below_excellent", "members_failed_over_half", "members_not_good",
+    "members_disciplined", "meetings_mostly_missing", "regular_month_missing", "attendance_low",
+    "subunits_disciplined_too_many", "subunit_failed", "subunit_not_classified",
+    "subunit_disciplined", "not_four_good",
+)
 
 # rules.md's whole vocabulary: every code needs a (vi, en) text in [reason_texts].
 REASON_CODES: tuple[str, ...] = (
-    # level reasons
-    "no_assessment", "no_subunits", "targets_below_half", "org_disciplined", "disunity",
-    "members_failed_over_half", "meetings_mostly_missing", "score_below_completed",
-    "subunits_disciplined_too_many", "targets_not_all_met", "regular_month_missing",
-    "attendance_low", "score_below_good", "subunit_failed", "targets_exceeded_low",
-    "members_not_good", "members_disciplined", "mass_orgs_not_good", "shortcomings_not_fixed",
-    "score_below_excellent", "not_four_good", "subunit_not_classified", "subunit_disciplined",
-    "excellent_quota",
+    # level reasons: the conditions, and the three codes outside the ladders
+    *CONDITIONS, "no_assessment", "no_subunits", "excellent_quota",
     # criteria check codes (used as `criterion:code`)
     "subunit_below_good", "thematic_quarter_missing", "criticism_quarter_missing",
     "short_meeting", "meeting_without_attendance", "unsigned_minutes", "unexcused_absence",
     "excused_streak", "speaking_low", "removal_candidates", "no_member_ratings",
     "members_failed", "members_good_share_low", "subunit_regular_month_missing",
-    "subunits_meeting_quality_low",
+    "subunits_meeting_quality_low", "materials_late",
 )
 
 TOP_KEYS = {
-    "name", "title_vi", "title_en", "first_year", "last_year", "uses_score", "sources",
-    "thresholds", "threshold_sources", "levels", "criteria", "reason_texts",
+    "name", "title_vi", "title_en", "first_year", "last_year", "uses_score", "rates_timeliness",
+    "sources", "thresholds", "threshold_sources", "levels", "criteria", "reason_texts",
+    "ladders",
 }
-REQUIRED_TOP = {"name", "first_year", "uses_score", "thresholds", "levels", "criteria",
-                "reason_texts"}
+REQUIRED_TOP = {"name", "first_year", "uses_score", "rates_timeliness", "thresholds", "levels",
+                "criteria", "reason_texts", "ladders"}
 LEVEL_KEYS = {"vi", "short_vi", "en"}
 CRITERION_KEYS = {"vi", "en"}
 
@@ -94,11 +114,13 @@ class Rulebook:
     first_year: int
     last_year: int | None
     uses_score: bool
+    rates_timeliness: bool
     thresholds: dict[str, Any]          # name -> Fraction | int | date
     threshold_sources: dict[str, str]
     levels: dict[str, dict[str, str]]   # level -> {vi, short_vi, en}
     criteria: dict[str, dict[str, str]]  # criterion -> {vi, en}
-    reason_texts: dict[str, tuple[str, str]]
+    reason_texts: dict[str, tuple[str, str]]   # filled from the thresholds
+    ladders: dict[str, dict[str, tuple[str, ...]]]   # ladder -> rung -> condition codes
     title_vi: str = ""
     title_en: str = ""
     sources: tuple[str, ...] = ()
@@ -117,9 +139,16 @@ class Rulebook:
         return self.levels[level]["vi"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)      # hashed by identity: one run's rules, cached per run
 class RuleSet:
     rulebooks: tuple[Rulebook, ...]     # sorted by first_year
+
+    def covers(self, year: int) -> bool:
+        return any(rb.covers(year) for rb in self.rulebooks)
+
+    def rates_timeliness(self, year: int) -> bool:
+        """QĐ 366: targets_late and leaders_disciplined are required and rated."""
+        return self.for_year(year).rates_timeliness
 
     def for_year(self, year: int) -> Rulebook:
         for rb in self.rulebooks:
@@ -164,8 +193,10 @@ def _read(path: Path) -> dict:
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise RulebookError(f"rulebook {path}: not valid TOML: {e}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise RulebookError(f"rulebook {path}: not valid TOML (UTF-8): {e}") from None
+    except RecursionError:
+        raise RulebookError(f"rulebook {path}: nested too deeply to be a rulebook") from None
     except OSError as e:
         raise RulebookError(f"rulebook {path}: cannot be read: {e}") from None
 
@@ -185,6 +216,11 @@ def _parse_threshold(where: str, name: str, kind: str, raw: Any) -> Any:
         raise RulebookError(f"{where}: threshold {name} = {raw!r}: write it as a decimal "
                             f'string (e.g. "0.85"), never a float')
     text = raw.isoformat() if isinstance(raw, dt.date) else str(raw).strip()
+    if kind == "choice":
+        if text not in CHOICES[name]:
+            raise RulebookError(f"{where}: threshold {name} = {raw!r} must be one of "
+                                f"{', '.join(CHOICES[name])}")
+        return text
     if kind == "date":
         try:
             return dt.date.fromisoformat(text)
@@ -234,9 +270,10 @@ def _build(data: dict, files: tuple[str, ...]) -> Rulebook:
     first, last = data["first_year"], data.get("last_year")
     if last is not None and last < first:
         raise RulebookError(f"{where}: last_year {last} is before first_year {first}")
-    if not isinstance(data["uses_score"], bool):
-        raise RulebookError(f"{where}: uses_score must be true or false")
-    uses_score = data["uses_score"]
+    for flag in ("uses_score", "rates_timeliness"):
+        if not isinstance(data[flag], bool):
+            raise RulebookError(f"{where}: {flag} must be true or false")
+    uses_score, rates_timeliness = data["uses_score"], data["rates_timeliness"]
 
     raw_t = data["thresholds"]
     if not isinstance(raw_t, dict):
@@ -244,7 +281,8 @@ def _build(data: dict, files: tuple[str, ...]) -> Rulebook:
     unknown = set(raw_t) - set(THRESHOLDS)
     if unknown:
         raise RulebookError(f"{where}: unknown threshold(s) {', '.join(sorted(unknown))}")
-    needed = [n for n in THRESHOLDS if uses_score or n not in SCORE_THRESHOLDS]
+    needed = [n for n in THRESHOLDS if (uses_score or n not in SCORE_THRESHOLDS)
+              and (rates_timeliness or n not in TIMELINESS_THRESHOLDS)]
     missing = [n for n in needed if n not in raw_t]
     if missing:
         raise RulebookError(f"{where}: missing threshold(s) {', '.join(missing)}")
@@ -277,13 +315,67 @@ def _build(data: dict, files: tuple[str, ...]) -> Rulebook:
         raise RulebookError(f"{where}: no text for reason code(s) {', '.join(missing)}")
     return Rulebook(
         name=name, first_year=first, last_year=last, uses_score=uses_score,
+        rates_timeliness=rates_timeliness,
         thresholds=thresholds, threshold_sources=dict(sources),
         levels={k: dict(v) for k, v in levels.items()},
         criteria={k: dict(v) for k, v in criteria.items()},
-        reason_texts={c: _text_pair(where, c, v) for c, v in texts.items()},
+        reason_texts={c: _fill(where, c, _text_pair(where, c, v), thresholds)
+                      for c, v in texts.items()},
+        ladders=_ladders(where, data["ladders"]),
         title_vi=data.get("title_vi", ""), title_en=data.get("title_en", ""),
         sources=tuple(data.get("sources", ())), files=files,
     )
+
+
+def threshold_text(value: Any) -> str:
+    """How a threshold reads in a text: 0.85 as 85%, 2025-10-28 as 28/10/2025, 3 as 3."""
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return str(value.numerator)
+        pct = value * 100
+        return (f"{pct.numerator}%" if pct.denominator == 1
+                else f"{float(pct):g}%".replace(".", ","))
+    return str(value)
+
+
+def _fill(where: str, code: str, pair: tuple[str, str], thresholds: dict[str, Any]
+          ) -> tuple[str, str]:
+    """A text is a template: `{removal_unexcused_months}` is replaced by the threshold."""
+    import re
+
+    def one(text: str) -> str:
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in thresholds:
+                raise RulebookError(f"{where}: reason_texts.{code} names {{{name}}}, which is "
+                                    f"not a threshold of this rulebook")
+            return threshold_text(thresholds[name])
+        out = re.sub(r"\{([a-z0-9_]+)\}", sub, text)
+        if "{" in out or "}" in out:
+            raise RulebookError(f"{where}: reason_texts.{code} has an unfilled placeholder: {out}")
+        return out
+    return one(pair[0]), one(pair[1])
+
+
+def _ladders(where: str, raw: Any) -> dict[str, dict[str, tuple[str, ...]]]:
+    if not isinstance(raw, dict) or set(raw) != set(LADDERS):
+        raise RulebookError(f"{where}: [ladders] must name exactly {', '.join(LADDERS)}")
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for ladder, rungs in raw.items():
+        if not isinstance(rungs, dict) or set(rungs) != set(RUNGS):
+            raise RulebookError(f"{where}: ladders.{ladder} must name exactly {', '.join(RUNGS)}")
+        out[ladder] = {}
+        for rung, codes in rungs.items():
+            if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+                raise RulebookError(f"{where}: ladders.{ladder}.{rung} must be a list of codes")
+            unknown = [c for c in codes if c not in CONDITIONS]
+            if unknown:
+                raise RulebookError(f"{where}: ladders.{ladder}.{rung}: unknown condition(s) "
+                                    f"{', '.join(unknown)} (known: {', '.join(CONDITIONS)})")
+            out[ladder][rung] = tuple(dict.fromkeys(codes))
+    return out
 
 
 def _load_dir(folder: Path, what: str) -> list[tuple[Path, dict]]:

@@ -13,6 +13,7 @@ Rows with `action = delete` are checked only on their key columns.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,10 +41,18 @@ def pv(column: str) -> pl.Expr:
     return pl.col(v(column))
 
 
+class YearRules(Protocol):
+    """What validation asks the run's rulebooks about a year (chibo.rulebooks.RuleSet)."""
+
+    def covers(self, year: int) -> bool: ...
+    def uses_score(self, year: int) -> bool: ...
+    def rates_timeliness(self, year: int) -> bool: ...
+
+
 @dataclass(frozen=True)
 class SchemaContext:
     as_of: date
-    score_required: Callable[[int], bool]
+    rules: YearRules
 
 
 def rule(name: str, ok: pl.Expr | Callable[[pl.LazyFrame], pl.Expr], *, key: bool = False) -> pa.Check:
@@ -91,7 +100,7 @@ def standard_checks(kind: Kind, col: Column, ctx: SchemaContext) -> list[pa.Chec
 def duplicate_key_check(kind: Kind) -> pa.Check:
     """Every row of a key that occurs more than once in the file fails (deletes included)."""
     keys = [pl.coalesce(pv(k).cast(pl.String), pl.col(k)) for k in kind.key]
-    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in kind.key])
+    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in kind.required_key])
     # Null keys are reported as `required`; they do not form a duplicate group.
     ok = ~complete | (pl.len().over(keys) == 1)
     return rule("duplicate_key_in_file", ok, key=True)

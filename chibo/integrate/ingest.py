@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from chibo.contract import KINDS
+from schemas._common import YearRules
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".xlsx")
 
@@ -99,7 +100,7 @@ def _record(con, delivery_id, f: RawFile, sha, status, run_id, rows_read=0, rows
 
 
 def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id: str,
-               score_required: Callable[[int], bool],
+               rules: YearRules,
                progress: Callable[[str], None] | None = None) -> IngestSummary:
     summary = IngestSummary()
     known = _known_deliveries(con)
@@ -117,7 +118,7 @@ def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id
         con.execute("BEGIN TRANSACTION")
         try:
             status, rows_read, rows_quar, error, warnings = _deliver(
-                con, f, sha, prior is not None, seen, next_id, run_id, as_of, score_required)
+                con, f, sha, prior is not None, seen, next_id, run_id, as_of, rules)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -132,7 +133,7 @@ def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id
         if progress:
             progress(f"[{n}/{len(files)}] {f.path}: {status}")
     if _release_orphaned_duplicates(con):
-        again = ingest_raw(con, raw, as_of, run_id, score_required, progress)
+        again = ingest_raw(con, raw, as_of, run_id, rules, progress)
         summary.files_new += again.files_new
         summary.rows_read += again.rows_read
         summary.rows_quarantined += again.rows_quarantined
@@ -160,7 +161,7 @@ def _release_orphaned_duplicates(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _deliver(con, f: RawFile, sha: str, replaces_path: bool, seen: set[str], delivery_id: int,
-             run_id: str, as_of: dt.date, score_required: Callable[[int], bool]):
+             run_id: str, as_of: dt.date, rules: YearRules):
     """Record one new delivery: read, validate and stage it unless it is a copy or unsupported."""
     from chibo.read import FileRejected, read_file
     from chibo.validate import validate_frame
@@ -178,7 +179,7 @@ def _deliver(con, f: RawFile, sha: str, replaces_path: bool, seen: set[str], del
         seen.add(sha)
         try:
             read = read_file(f.absolute, f.kind)
-            result = validate_frame(read, f.kind, f.path, as_of, score_required)
+            result = validate_frame(read, f.kind, f.path, as_of, rules)
         except FileRejected as exc:
             status, error = "rejected", f"{exc.message_vi} / {exc.message_en}"
         except Exception as exc:   # a file must never crash the run

@@ -78,7 +78,7 @@ def _find_header(rows: list[list[str | None]], kind: Kind) -> tuple[int, dict[in
                 mapping[pos] = code
             elif cell is not None and cell.strip():
                 unknown.append(cell.strip())
-        if all(k in mapping.values() for k in kind.key):
+        if all(k in mapping.values() for k in kind.required_key):
             return i, mapping, unknown
     return None
 
@@ -229,15 +229,15 @@ def _read_xlsx(path: Path, kind: Kind) -> tuple[pl.DataFrame, int, dict[int, str
 
 
 def _no_header(path: Path, kind: Kind) -> FileRejected:
-    keys_vi = ", ".join(f"{kind.column(k).label_vi} ({k})" for k in kind.key)
-    keys_en = ", ".join(kind.key)
+    keys_vi = ", ".join(f"{kind.column(k).label_vi} ({k})" for k in kind.required_key)
+    keys_en = ", ".join(kind.required_key)
     return _reject("no_header", path, keys_vi, keys_en)
 
 
 def required_in_header(kind: Kind, has_action: bool) -> tuple[str, ...]:
     """Columns whose absence rejects the file; a file with `action` needs only the key."""
     if has_action:
-        return kind.key
+        return kind.required_key
     conditional = ROW_CONDITIONAL.get(kind.name, ())
     return tuple(c for c in kind.header_required if c not in conditional)
 

@@ -3,12 +3,10 @@ from chibo.validate.core import (
     QUARANTINE_SCHEMA,
     Problem,
     ValidationResult,
-    default_score_required,
     format_problems,
     schema_for,
     validate_file,
     validate_frame,
 )
 
-__all__ = ["QUARANTINE_SCHEMA", "Problem", "ValidationResult", "default_score_required",
-           "format_problems", "schema_for", "validate_file", "validate_frame"]
+__all__ = ["QUARANTINE_SCHEMA", "Problem", "ValidationResult", "format_problems", "schema_for", "validate_file", "validate_frame"]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,7 +14,7 @@ from chibo.contract import ACTION_COLUMN, CONTRACT, Kind
 from chibo.messages import row_message
 from chibo.read import SOURCE_ROW, FileRejected, ReadResult, read_file
 from chibo.validate.parse import add_parsed, decimal_text
-from schemas._common import ACTION_CODE, DELETE, SchemaContext, v
+from schemas._common import ACTION_CODE, DELETE, SchemaContext, YearRules, v
 
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.String, "file": pl.String, "source_row": pl.Int64, "column_name": pl.String,
@@ -27,11 +26,6 @@ VALID_TYPES: dict[str, pl.DataType] = {
 }
 
 
-def default_score_required(year: int) -> bool:
-    """QĐ 366: the score is required from 2025 (the rulebooks may say otherwise)."""
-    return year >= 2025
-
-
 @dataclass
 class ValidationResult:
     valid: pl.DataFrame        # contract columns typed, + action, source_row
@@ -40,10 +34,10 @@ class ValidationResult:
 
 
 @functools.lru_cache(maxsize=64)
-def schema_for(kind: str, as_of: date, score_required: Callable[[int], bool]) -> pa.DataFrameSchema:
+def schema_for(kind: str, as_of: date, rules: YearRules) -> pa.DataFrameSchema:
     """The kind's schema; built once per (kind, as-of, rulebooks) — a run reads many files."""
     module = importlib.import_module(f"schemas.{kind}")
-    return module.build_schema(SchemaContext(as_of=as_of, score_required=score_required))
+    return module.build_schema(SchemaContext(as_of=as_of, rules=rules))
 
 
 def _failure_cases(schema: pa.DataFrameSchema, work: pl.DataFrame) -> pl.DataFrame:
@@ -115,12 +109,11 @@ def _valid(kind_def: Kind, work: pl.DataFrame, bad: pl.Series, decimal_comma: bo
 
 
 def validate_frame(read: ReadResult, kind: str, file: str, as_of: date,
-                   score_required: Callable[[int], bool] = default_score_required
-                   ) -> ValidationResult:
+                   rules: YearRules) -> ValidationResult:
     """Check every row of one read file; rows with any problem go to quarantine only."""
     kind_def = CONTRACT[kind]
     work = add_parsed(read.frame, kind_def, read.decimal_comma)
-    cases = _failure_cases(schema_for(kind, as_of, score_required), work)
+    cases = _failure_cases(schema_for(kind, as_of, rules), work)
     quarantine = _quarantine(kind_def, file, work, cases, as_of)
     valid = _valid(kind_def, work, cases["__pos"].unique(), read.decimal_comma)
     return ValidationResult(valid=valid, quarantine=quarantine, rows_read=read.frame.height)
@@ -138,15 +131,14 @@ class Problem:
     message_en: str
 
 
-def validate_file(path: Path, kind: str, as_of: date,
-                  score_required: Callable[[int], bool] = default_score_required) -> list[Problem]:
+def validate_file(path: Path, kind: str, as_of: date, rules: YearRules) -> list[Problem]:
     """Read and validate one file; a rejection is a single problem with check `file_rejected`."""
     path = Path(path)
     try:
         read = read_file(path, kind)
     except FileRejected as exc:
         return [Problem(str(path), None, None, "file_rejected", None, exc.message_vi, exc.message_en)]
-    result = validate_frame(read, kind, str(path), as_of, score_required)
+    result = validate_frame(read, kind, str(path), as_of, rules)
     return [Problem(r["file"], r["source_row"], r["column_name"], r["check_name"], r["value"],
                     r["message_vi"], r["message_en"])
             for r in result.quarantine.iter_rows(named=True)]
