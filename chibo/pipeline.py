@@ -205,6 +205,7 @@ def integrate(ctx: RunContext) -> dict:
         s = ctx.timed("integrate", lambda: current_counts(ctx.con))
     else:
         s = ctx.timed("integrate", lambda: integrate_all(ctx.con, ctx.settings.allow_shrink,
+                                                         ctx.settings.as_of,
                                                          _quota_share(ctx.rules)))
     ctx.results["integrate"] = s
     ctx.results["files_by_status"] = dict(ctx.con.execute(

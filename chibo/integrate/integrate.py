@@ -10,6 +10,7 @@ one rebuilt from raw/ alone:
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable
@@ -46,7 +47,12 @@ class IntegrateSummary:
 
 def _key_expr(kind: str, alias: str = "") -> str:
     a = f"{alias}." if alias else ""
-    return " || '|' || ".join(f"CAST({a}{k} AS VARCHAR)" for k in CONTRACT[kind].key)
+    # an empty optional key part (org_units.valid_from) reads as '' in the key text
+    return " || '|' || ".join(f"coalesce(CAST({a}{k} AS VARCHAR), '')" for k in CONTRACT[kind].key)
+
+
+def _key_match(kind: str, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{k} IS NOT DISTINCT FROM {right}.{k}" for k in CONTRACT[kind].key)
 
 
 def _lit(text: str) -> str:
@@ -66,48 +72,128 @@ def _current_rows(con: duckdb.DuckDBPyConnection, kind: str) -> None:
                                    ORDER BY source_file DESC, source_row DESC) = 1""")
 
 
-def _org_tree(con: duckdb.DuckDBPyConnection) -> None:
-    """Problems, then the integrated orgs: reachable from a root through valid rows."""
+# an empty valid_from sorts before every date
+BEGINNING = "DATE '0001-01-01'"
+
+
+def _org_round(con: duckdb.DuckDBPyConnection) -> int:
+    """One round of the three tree checks on the versions still standing (data-contract.md,
+    org_units "Tree checks"): wrong parent level at the child version's start, cycles in the
+    tree of every change date, and pending when the parent org has no standing version.
+    Returns how many versions this round rejected."""
     allowed = " ".join(
         f"WHEN '{lvl}' THEN {_sql_list(parents)}" for lvl, parents in PARENT_LEVELS.items())
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE org_standing AS
+        SELECT o.*, coalesce(o.valid_from, {BEGINNING}) AS vf,
+               min(coalesce(o.valid_from, {BEGINNING})) OVER (PARTITION BY o.org_id) AS first_vf
+        FROM cur_org_units o
+        WHERE o.action = 'upsert'
+          AND NOT EXISTS (SELECT 1 FROM org_rejected r
+                          WHERE r.org_id = o.org_id AND r.vf = coalesce(o.valid_from, {BEGINNING}))""")
+    # the tree of a date: every org's version in force that day (its earliest before them all)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE org_dates AS
+        SELECT DISTINCT vf AS d FROM org_standing""")
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE org_cycle AS
-        WITH RECURSIVE walk(org_id, ancestor, depth) AS (
-            SELECT org_id, parent_id, 1 FROM cur_org_units
-            WHERE action = 'upsert' AND parent_id IS NOT NULL
-            UNION ALL
-            SELECT w.org_id, p.parent_id, w.depth + 1
-            FROM walk w JOIN cur_org_units p ON p.org_id = w.ancestor AND p.action = 'upsert'
-            WHERE p.parent_id IS NOT NULL AND w.ancestor <> w.org_id AND w.depth < 200)
-        SELECT DISTINCT org_id FROM walk WHERE ancestor = org_id""")
+        CREATE OR REPLACE TEMP TABLE org_tree_by_date AS
+        WITH grid AS (SELECT d.d, o.org_id, o.first_vf
+                      FROM org_dates d CROSS JOIN (SELECT DISTINCT org_id, first_vf FROM org_standing) o)
+        SELECT g.d, g.org_id, s.vf, s.parent_id, s.level
+        FROM grid g
+        JOIN org_standing s ON s.org_id = g.org_id
+         AND s.vf = coalesce((SELECT max(x.vf) FROM org_standing x
+                              WHERE x.org_id = g.org_id AND x.vf <= g.d), g.first_vf)""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE org_problems AS
+        WITH parent_at_start AS (
+            SELECT c.org_id, c.vf, c.level, c.parent_id, p.level AS parent_level,
+                   EXISTS (SELECT 1 FROM org_standing x WHERE x.org_id = c.parent_id) AS parent_known
+            FROM org_standing c
+            LEFT JOIN org_tree_by_date p ON p.org_id = c.parent_id AND p.d = c.vf
+        ),
+        level_problems AS (
+            SELECT org_id, vf,
+                CASE WHEN level = 'tinh' AND parent_id IS NOT NULL THEN 'wrong_parent_level'
+                     WHEN parent_id IS NOT NULL AND parent_known
+                          AND NOT list_contains(CASE level {allowed} END, parent_level)
+                          THEN 'wrong_parent_level'
+                     WHEN parent_id IS NOT NULL AND NOT parent_known THEN 'pending'
+                END AS problem
+            FROM parent_at_start
+        ),
+        walk AS (
+            WITH RECURSIVE w(d, start_id, cur_id, path) AS (
+                SELECT t.d, t.org_id, t.parent_id, [t.org_id]
+                FROM org_tree_by_date t WHERE t.parent_id IS NOT NULL
+                UNION ALL
+                SELECT w.d, w.start_id, t.parent_id, list_append(w.path, w.cur_id)
+                FROM w JOIN org_tree_by_date t ON t.d = w.d AND t.org_id = w.cur_id
+                WHERE t.parent_id IS NOT NULL AND w.cur_id <> w.start_id
+                  AND NOT list_contains(w.path, w.cur_id) AND len(w.path) < 200)
+            SELECT DISTINCT w.d, w.start_id AS org_id FROM w WHERE w.cur_id = w.start_id
+        ),
+        cycle_versions AS (
+            SELECT DISTINCT t.org_id, t.vf, 'parent_cycle' AS problem
+            FROM walk JOIN org_tree_by_date t ON t.d = walk.d AND t.org_id = walk.org_id
+        )
+        SELECT org_id, vf, CASE WHEN bool_or(problem = 'parent_cycle') THEN 'parent_cycle'
+                                ELSE min(problem) END AS problem
+        FROM (SELECT * FROM cycle_versions
+              UNION ALL SELECT * FROM level_problems WHERE problem IS NOT NULL)
+        GROUP BY org_id, vf""")
+    n = con.execute("SELECT count(*) FROM org_problems").fetchall()[0][0]
+    con.execute("INSERT INTO org_rejected SELECT org_id, vf, problem FROM org_problems")
+    return int(n)
+
+
+def _org_tree(con: duckdb.DuckDBPyConnection) -> None:
+    """Versions that pass the tree checks (ok_org_units), the rejected ones (chk_org_units) and
+    the pending ones (pend_org_units), the checks repeated in rounds until nothing changes."""
+    con.execute("CREATE OR REPLACE TEMP TABLE org_rejected (org_id VARCHAR, vf DATE, problem VARCHAR)")
+    for _ in range(1000):
+        if _org_round(con) == 0:
+            break
+    else:   # pragma: no cover - each round rejects at least one version of a finite set
+        raise RuntimeError("tree checks did not settle")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ok_org_units AS
+        SELECT * EXCLUDE (vf, first_vf) FROM org_standing""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE chk_org_units AS
-        SELECT o.*,
-            CASE WHEN cy.org_id IS NOT NULL THEN 'parent_cycle'
-                 WHEN o.level = 'tinh' AND o.parent_id IS NOT NULL THEN 'wrong_parent_level'
-                 WHEN p.org_id IS NOT NULL
-                      AND NOT list_contains(CASE o.level {allowed} END, p.level)
-                      THEN 'wrong_parent_level'
-            END AS problem_check,
-            CASE WHEN problem_check IS NOT NULL THEN 'parent_id' END AS problem_column
-        FROM cur_org_units o
-        LEFT JOIN cur_org_units p ON p.org_id = o.parent_id AND p.action = 'upsert'
-        LEFT JOIN org_cycle cy ON cy.org_id = o.org_id
-        WHERE o.action = 'upsert'""")
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE ok_org_units AS
-        WITH RECURSIVE ok(org_id) AS (
-            SELECT org_id FROM chk_org_units WHERE parent_id IS NULL AND problem_check IS NULL
-            UNION
-            SELECT c.org_id FROM chk_org_units c JOIN ok ON c.parent_id = ok.org_id
-            WHERE c.problem_check IS NULL)
-        SELECT c.* EXCLUDE (problem_check, problem_column)
-        FROM chk_org_units c SEMI JOIN ok USING (org_id)""")
-    con.execute("""
+        SELECT o.*, 'parent_id' AS problem_column, r.problem AS problem_check
+        FROM cur_org_units o JOIN org_rejected r
+          ON r.org_id = o.org_id AND r.vf = coalesce(o.valid_from, {BEGINNING})
+        WHERE o.action = 'upsert' AND r.problem <> 'pending'""")
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pend_org_units AS
-        SELECT c.*, 'org_units' AS missing_kind, c.parent_id AS missing_key
-        FROM chk_org_units c
-        WHERE c.problem_check IS NULL AND c.org_id NOT IN (SELECT org_id FROM ok_org_units)""")
+        SELECT o.*, 'org_units' AS missing_kind, o.parent_id AS missing_key
+        FROM cur_org_units o JOIN org_rejected r
+          ON r.org_id = o.org_id AND r.vf = coalesce(o.valid_from, {BEGINNING})
+        WHERE o.action = 'upsert' AND r.problem = 'pending'""")
+    # an org's level on a day: the version in force (its earliest before them all); the
+    # facts of the whole organisation (bounds, successor, decision) are its latest version's
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE org_versions AS
+        SELECT o.org_id, coalesce(o.valid_from, {BEGINNING}) AS vf,
+               coalesce(lead(o.valid_from) OVER w - 1, DATE '9999-12-31') AS vt,
+               o.level,
+               last_value(o.dissolved_on) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING
+                                                AND UNBOUNDED FOLLOWING) AS org_dissolved_on
+        FROM ok_org_units o
+        WINDOW w AS (PARTITION BY o.org_id ORDER BY coalesce(o.valid_from, {BEGINNING}))""")
+
+
+# the day a row's referenced organisation must have the right level (data-contract.md,
+# "Cross-file integration"): a meeting's date, the register's as-of date, or the end of the
+# row's year (the organisation's last day when it was dissolved earlier)
+def _reference_day(kind: str, org: str) -> str:
+    if kind == "meetings":
+        return "c.meeting_date"
+    if kind == "members":
+        return "(SELECT as_of FROM integrate_params)"
+    return (f"least(make_date(c.year, 12, 31), coalesce({org}.org_dissolved_on, "
+            "DATE '9999-12-31'))")
 
 
 def _references(con: duckdb.DuckDBPyConnection, kind: str) -> None:
@@ -115,12 +201,27 @@ def _references(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     checks, pendings = [], []
     for col, ref_kind, levels in REFERENCES[kind]:
         ref_key = CONTRACT[ref_kind].key[0]
-        exists = f"EXISTS (SELECT 1 FROM ok_{ref_kind} r WHERE r.{ref_key} = c.{col})"
+        ref_table = "org_versions" if ref_kind == "org_units" else f"ok_{ref_kind}"
+        exists = f"EXISTS (SELECT 1 FROM {ref_table} r WHERE r.{ref_key} = c.{col})"
         if levels is not None:
-            checks.append(
-                f"SELECT c.*, '{col}' AS problem_column, 'wrong_level_reference' AS problem_check "
-                f"FROM cur_{kind} c JOIN ok_{ref_kind} r ON r.{ref_key} = c.{col} "
-                f"WHERE c.action = 'upsert' AND NOT list_contains({_sql_list(levels)}, r.level)")
+            day = _reference_day(kind, "f")
+            checks.append(f"""
+                SELECT c.*, '{col}' AS problem_column, 'wrong_level_reference' AS problem_check
+                FROM cur_{kind} c
+                JOIN (SELECT DISTINCT org_id, org_dissolved_on FROM org_versions) f
+                  ON f.org_id = c.{col}
+                JOIN org_versions r ON r.org_id = c.{col}
+                 AND {day} BETWEEN r.vf AND r.vt
+                WHERE c.action = 'upsert' AND NOT list_contains({_sql_list(levels)}, r.level)
+                UNION ALL BY NAME
+                -- a day before every version: the earliest version counts
+                SELECT c.*, '{col}' AS problem_column, 'wrong_level_reference' AS problem_check
+                FROM cur_{kind} c
+                JOIN (SELECT org_id, any_value(org_dissolved_on) AS org_dissolved_on,
+                             min(vf) AS first_vf, arg_min(level, vf) AS first_level
+                      FROM org_versions GROUP BY org_id) f ON f.org_id = c.{col}
+                WHERE c.action = 'upsert' AND {day} < f.first_vf
+                  AND NOT list_contains({_sql_list(levels)}, f.first_level)""")
         pendings.append(
             f"SELECT c.*, '{ref_kind}' AS missing_kind, c.{col} AS missing_key "
             f"FROM cur_{kind} c WHERE c.action = 'upsert' AND NOT {exists}")
@@ -146,8 +247,7 @@ def _references(con: duckdb.DuckDBPyConnection, kind: str) -> None:
 
 def _retracted(con: duckdb.DuckDBPyConnection, kind: str) -> tuple[int, int, list[str]]:
     """(keys of the current table a delete retracts now, current rows, files with those deletes)."""
-    key = CONTRACT[kind].key
-    join = " AND ".join(f"t.{k} = d.{k}" for k in key)
+    join = _key_match(kind, "t", "d")
     current = con.execute(f"SELECT count(*) FROM {kind}").fetchall()[0][0]
     rows = con.execute(f"""
         SELECT d.source_file, count(*) FROM cur_{kind} d JOIN {kind} t ON {join}
@@ -155,7 +255,23 @@ def _retracted(con: duckdb.DuckDBPyConnection, kind: str) -> tuple[int, int, lis
     return sum(n for _, n in rows), current, [f for f, _ in rows]
 
 
+ORG_WHOLE = ("established_on", "dissolved_on", "successor_id", "decision")
+
+
 def _publish_tables(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    if kind == "org_units":
+        # every version, with valid_to; the organisation's own facts from its latest version
+        cols = ", ".join(
+            f"last_value(o.{c}) OVER whole AS {c}" if c in ORG_WHOLE else f"o.{c}"
+            for c in CONTRACT[kind].column_names)
+        con.execute(f"""
+            CREATE OR REPLACE TABLE org_units AS
+            SELECT {cols}, lead(o.valid_from) OVER w - 1 AS valid_to, o.source_file, o.source_row
+            FROM ok_org_units o
+            WINDOW w AS (PARTITION BY o.org_id ORDER BY o.valid_from ASC NULLS FIRST),
+                   whole AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+            ORDER BY o.org_id, o.valid_from NULLS FIRST""")
+        return
     cols = ", ".join(CONTRACT[kind].column_names)
     con.execute(f"CREATE OR REPLACE TABLE {kind} AS "
                 f"SELECT {cols}, source_file, source_row FROM ok_{kind}")
@@ -199,8 +315,10 @@ def _quarantine_and_pending(con: duckdb.DuckDBPyConnection) -> None:
 def _flags(con: duckdb.DuckDBPyConnection, quota_share: Callable[[int], Fraction]) -> None:
     """Flags never block loading; the quota share is each year's rulebook's."""
     years = [r[0] for r in con.execute("SELECT DISTINCT year FROM member_ratings").fetchall()]
-    shares = ", ".join(f"({y}, {quota_share(y).numerator}, {quota_share(y).denominator}, "
-                       f"'{quota_share(y)}')" for y in years) or "(NULL, 1, 5, '1/5')"
+    shares = " UNION ALL ".join(
+        f"SELECT {y} AS year, {quota_share(y).numerator} AS num, "
+        f"{quota_share(y).denominator} AS den, '{quota_share(y)}' AS share" for y in years
+    ) or "SELECT NULL::INTEGER AS year, 0 AS num, 1 AS den, '' AS share WHERE false"
     con.execute(f"""
         CREATE OR REPLACE TABLE flags AS
         SELECT 'attendance' AS kind, a.meeting_id || '|' || a.member_id AS key,
@@ -210,13 +328,19 @@ def _flags(con: duckdb.DuckDBPyConnection, quota_share: Callable[[int], Fraction
         FROM attendance a JOIN members m USING (member_id) JOIN meetings g USING (meeting_id)
         WHERE m.cell_id <> g.cell_id
         UNION ALL
+        SELECT DISTINCT 'org_units', o.org_id, 'unknown_successor',
+               'successor ' || o.successor_id || ' is not a known organisation'
+        FROM org_units o
+        WHERE o.successor_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM org_units s WHERE s.org_id = o.successor_id)
+        UNION ALL
         SELECT 'member_ratings', cell_id || '|' || year, 'member_quota_exceeded',
                'excellent ' || excellent || ' > ' || share || ' × (excellent + good = '
                || (excellent + good) || ')'
         FROM (SELECT cell_id, year, count(*) FILTER (rating = 'excellent') AS excellent,
                      count(*) FILTER (rating = 'good') AS good
               FROM member_ratings GROUP BY cell_id, year)
-        JOIN (VALUES {shares}) AS q(year, num, den, share) USING (year)
+        JOIN ({shares}) AS q USING (year)
         WHERE excellent * den > num * (excellent + good)
         ORDER BY 1, 3, 2""")
 
@@ -236,10 +360,10 @@ def _file_counts(con: duckdb.DuckDBPyConnection) -> None:
         WHERE f.path = s.path AND f.status = 'loaded' AND NOT f.superseded""")
 
 
-def integrate_all(con: duckdb.DuckDBPyConnection, allow_shrink: bool,
-                  quota_share: Callable[[int], Fraction] = lambda year: Fraction(1, 5)
-                  ) -> IntegrateSummary:
+def integrate_all(con: duckdb.DuckDBPyConnection, allow_shrink: bool, as_of: dt.date,
+                  quota_share: Callable[[int], Fraction]) -> IntegrateSummary:
     summary = IntegrateSummary()
+    con.execute("CREATE OR REPLACE TEMP TABLE integrate_params AS SELECT ?::DATE AS as_of", [as_of])
     for kind in KINDS:
         _current_rows(con, kind)
     _org_tree(con)
@@ -287,6 +411,6 @@ def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal"
     ).fetchall()
     for name, relation in sorted(work, key=lambda w: w[1] == "TABLE"):   # views first
-        if name.startswith(("ok_", "pend_", "chk_", "cur_")) or name in (
-                "org_cycle", "integration_quarantine"):
+        if name.startswith(("ok_", "pend_", "chk_", "cur_", "org_")) or name in (
+                "integrate_params", "integration_quarantine"):
             con.execute(f"DROP {relation} temp.{name}")

@@ -28,38 +28,39 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from chibo.contract import CONTRACT
-from chibo.rulebooks import LEVELS, RuleSet
+from chibo.rulebooks import CONDITIONS, LEVELS, RuleSet, threshold_text
 
+_CELLS = "('chi_bo', 'chi_bo_co_so')"
 SQL_STAGES: tuple[tuple[str, dict[str, str]], ...] = (
     ("00_macros.sql", {}),
     ("10_meetings.sql", {}),
     ("20_org_calendar.sql", {}),
     ("30_cell_year_metrics.sql", {}),
     ("40_cell_classification.sql", {}),
-    ("quota.sql", {"source": "(SELECT * FROM _cell_checks WHERE org_level = 'chi_bo')",
-                   "target": "_quota_cells"}),
-    ("50_dang_bo_classification.sql", {}),
-    ("quota.sql", {"source": "_grassroots_checks", "target": "_quota_grassroots"}),
+    # order of work (rules.md "The quota"): chi bộ pools, then đảng bộ cơ sở and chi bộ cơ sở
+    # (from their sub-units' final levels), then cấp trên cơ sở
+    ("ladder.sql", {"levels": _CELLS}),
+    ("quota.sql", {"levels": "('chi_bo',)"}),
+    ("50_collective_classification.sql", {"level": "dang_bo_co_so"}),
+    ("ladder.sql", {"levels": "('chi_bo_co_so', 'dang_bo_co_so')"}),
+    ("quota.sql", {"levels": "('chi_bo_co_so', 'dang_bo_co_so')"}),
+    ("50_collective_classification.sql", {"level": "cap_tren_co_so"}),
+    ("ladder.sql", {"levels": "('cap_tren_co_so',)"}),
+    ("quota.sql", {"levels": "('cap_tren_co_so',)"}),
     ("70_org_year_classification.sql", {}),
 )
 
 # columns build_model adds to `meetings` (dropped before recomputing)
 MEETING_COMPUTED = (
     "duration_minutes", "min_minutes", "counted", "attendance_rows", "present", "excused",
-    "unexcused", "attendance_rate", "speaking_rate", "meets_standard", "standard_failures",
-)
-
-TEMP_TABLES = (
-    "model_params", "rulebook_years", "rulebook_levels", "_attendance_by_meeting",
-    "_meeting_facts", "_org_months", "_org_quarters", "_org_years", "_scope",
-    "_cell_meeting_metrics", "_cell_coverage", "_cell_member_metrics", "_cell_streaks",
-    "_cell_ratings", "_cell_register", "_cell_year_full", "_cell_checks", "_quota_cells",
-    "_subunits", "_dang_bo_checks", "_grassroots_checks", "_quota_grassroots",
+    "unexcused", "attendance_rate", "speaking_rate", "materials_late", "meets_standard",
+    "standard_failures",
 )
 
 # rulebook_years column prefix -> threshold name (stored as <prefix>_num / <prefix>_den)
@@ -76,6 +77,7 @@ RATIO_COLUMNS = {
     "score_excellent": "score_excellent",
     "score_good": "score_good",
     "score_completed": "score_completed",
+    "late": "completed_late_share_max",
 }
 
 
@@ -108,26 +110,31 @@ def _params(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet,
     con.execute("INSERT INTO model_params VALUES (?)", [as_of])
     con.execute(
         "CREATE OR REPLACE TEMP TABLE rulebook_years (year INTEGER, rulebook VARCHAR, "
-        "uses_score BOOLEAN, year_complete BOOLEAN, four_good_required BOOLEAN, "
+        "uses_score BOOLEAN, rates_timeliness BOOLEAN, year_complete BOOLEAN, "
+        "four_good_required BOOLEAN, "
         "min_minutes INTEGER, min_minutes_combined INTEGER, combined_min_from DATE, "
         "excused_streak_max INTEGER, removal_unexcused_months INTEGER, "
+        "materials_rule_from DATE, materials_days_before_min INTEGER, quota_base VARCHAR, "
+        "quota_pool VARCHAR, "
         + ", ".join(ratio_cols) + ")")
     rows = []
     for year in years:
         rb = rules.for_year(year)
         t = rb.thresholds
         row: list[Any] = [
-            year, rb.name, rb.uses_score, dt.date(year, 12, 31) <= as_of,
+            year, rb.name, rb.uses_score, rb.rates_timeliness, dt.date(year, 12, 31) <= as_of,
             year >= t["four_good_required_for_excellent_from"],
             t["min_minutes"], t["min_minutes_combined_hd42"],
             t["min_minutes_combined_hd42_from"],
             t["excused_streak_max"], t["removal_unexcused_months"],
+            t["materials_rule_from"], t["materials_days_before_min"],
+            t["excellent_quota_base"], t["excellent_quota_pool"],
         ]
         for name in RATIO_COLUMNS.values():
             if name in t:
                 f = Fraction(t[name])
                 row += [f.numerator, f.denominator]
-            else:                       # score thresholds of a rulebook without score
+            else:   # score / timeliness thresholds of a rulebook that does not rate them
                 row += [None, None]
         rows.append(row)
     if rows:
@@ -173,14 +180,16 @@ def build_model(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) 
         years = _years(con, as_of)
         _params(con, as_of, rules, years)
         meeting_columns = _meeting_columns(con)
+        write_rulebook_tables(con, rules, years)
+        conditions = ", ".join(CONDITIONS)
         for name, subst in SQL_STAGES:
             sql = sql_text(name)
-            for k, v in {"meeting_columns": meeting_columns, **subst}.items():
+            for k, v in {"meeting_columns": meeting_columns, "conditions": conditions,
+                         **subst}.items():
                 sql = sql.replace("{" + k + "}", v)
             _run(con, sql)
         summary = _summary(con, as_of)
-        for t in TEMP_TABLES:
-            con.execute(f"DROP TABLE IF EXISTS temp.main.{t}")
+        _drop_work_tables(con)
         if own_tx:
             con.execute("COMMIT")
     except BaseException:
@@ -188,6 +197,84 @@ def build_model(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) 
             con.execute("ROLLBACK")
         raise
     return summary
+
+
+def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The model's work tables are the temporary ones it made; none outlives the stage."""
+    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
+        if name.startswith("_") or name in ("model_params", "rulebook_years", "rulebook_levels"):
+            con.execute(f'DROP TABLE temp.main."{name}"')
+
+
+def write_rulebook_tables(con: duckdb.DuckDBPyConnection, rules: RuleSet,
+                          years: list[int]) -> None:
+    """The run's rulebooks as used (after overrides): analysts and reports read them here."""
+    con.execute("CREATE OR REPLACE TABLE rulebooks (rulebook VARCHAR, title_vi VARCHAR, "
+                "title_en VARCHAR, first_year INTEGER, last_year INTEGER, uses_score BOOLEAN, "
+                "rates_timeliness BOOLEAN, source_files VARCHAR[])")
+    con.executemany("INSERT INTO rulebooks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+        [rb.name, rb.title_vi, rb.title_en, rb.first_year, rb.last_year, rb.uses_score,
+         rb.rates_timeliness, [_shown_path(f) for f in rb.files]] for rb in rules.rulebooks])
+    con.execute("CREATE OR REPLACE TABLE rulebook_thresholds (year INTEGER, rulebook VARCHAR, "
+                "name VARCHAR, value VARCHAR, numerator BIGINT, denominator BIGINT, "
+                "source VARCHAR)")
+    rows = []
+    for year in years:
+        rb = rules.for_year(year)
+        for name, value in rb.thresholds.items():
+            num = den = None
+            if isinstance(value, (Fraction, int)) and not isinstance(value, bool):
+                f = Fraction(value)
+                num, den = f.numerator, f.denominator
+            text = value.isoformat() if isinstance(value, dt.date) else (
+                str(value) if not isinstance(value, Fraction) else _decimal(value))
+            rows.append([year, rb.name, name, text, num, den, rb.threshold_sources.get(name)])
+    if rows:
+        con.executemany("INSERT INTO rulebook_thresholds VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    con.execute("CREATE OR REPLACE TABLE rulebook_ladders (rulebook VARCHAR, ladder VARCHAR, "
+                "rung VARCHAR, position INTEGER, condition VARCHAR)")
+    ladder_rows = [[rb.name, ladder, rung, i, code]
+                   for rb in rules.rulebooks for ladder, rungs in rb.ladders.items()
+                   for rung, codes in rungs.items() for i, code in enumerate(codes, 1)]
+    if ladder_rows:
+        con.executemany("INSERT INTO rulebook_ladders VALUES (?, ?, ?, ?, ?)", ladder_rows)
+    con.execute("CREATE OR REPLACE TABLE reason_texts (rulebook VARCHAR, code VARCHAR, "
+                "criterion VARCHAR, text_vi VARCHAR, text_en VARCHAR)")
+    texts = []
+    for rb in rules.rulebooks:
+        for code, (vi, en) in rb.reason_texts.items():
+            texts.append([rb.name, code, None, vi, en])
+            for crit, ct in rb.criteria.items():
+                texts.append([rb.name, f"{crit}:{code}", crit, f"{ct['vi']}: {vi}",
+                              f"{ct['en']}: {en}"])
+    con.executemany("INSERT INTO reason_texts VALUES (?, ?, ?, ?, ?)", texts)
+    newest = rules.rulebooks[-1]
+    con.execute("CREATE OR REPLACE TABLE levels (level VARCHAR, rank INTEGER, level_vi VARCHAR, "
+                "level_short_vi VARCHAR, level_en VARCHAR)")
+    con.executemany("INSERT INTO levels VALUES (?, ?, ?, ?, ?)", [
+        [lv, i, newest.levels[lv]["vi"], newest.levels[lv]["short_vi"], newest.levels[lv]["en"]]
+        for i, lv in enumerate(LEVELS, 1)])
+
+
+def _decimal(value: Fraction) -> str:
+    """An exact ratio as the decimal people wrote (0.85), or p/q when it has none."""
+    text = threshold_text(value)
+    if value.denominator == 1:
+        return text
+    for digits in range(1, 12):
+        if (value * 10**digits).denominator == 1:
+            return f"{float(value):.{digits}f}"
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _shown_path(path: str) -> str:
+    """A rulebook file as shown to analysts: relative to the package for shipped ones."""
+    from chibo.rulebooks import RULEBOOK_DIR
+    p = Path(path)
+    try:
+        return "schemas/rulebooks/" + str(p.resolve().relative_to(RULEBOOK_DIR))
+    except ValueError:
+        return str(p)
 
 
 def _summary(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict:

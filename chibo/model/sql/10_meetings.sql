@@ -38,6 +38,12 @@ WITH base AS (
         coalesce(a.excused, 0)                                        AS excused,
         coalesce(a.unexcused, 0)                                      AS unexcused,
         coalesce(a.spoke, 0)                                          AS spoke,
+        -- HD 42: from materials_rule_from (by meeting date), materials posted at least
+        -- materials_days_before_min days before the meeting
+        m.meeting_type <> 'extraordinary' AND m.meeting_date >= r.materials_rule_from
+            AND (m.materials_posted_on IS NULL
+                 OR m.materials_posted_on > m.meeting_date - r.materials_days_before_min)
+                                                                      AS materials_late,
         r.attendance_num, r.attendance_den, r.speaking_num, r.speaking_den
     FROM meetings m
     LEFT JOIN _attendance_by_meeting a USING (meeting_id)
@@ -60,7 +66,8 @@ rated AS (
             CASE WHEN NOT minutes_signed THEN 'unsigned_minutes' END,
             CASE WHEN NOT (present > 0
                            AND share_at_least(spoke, present, speaking_num, speaking_den))
-                 THEN 'speaking_low' END
+                 THEN 'speaking_low' END,
+            CASE WHEN materials_late THEN 'materials_late' END
         ]) END                                                          AS standard_failures
     FROM base
 )
@@ -83,6 +90,7 @@ SELECT
     f.unexcused,
     f.attendance_rate,
     f.speaking_rate,
+    f.materials_late,
     f.meets_standard,
     f.standard_failures
 FROM meetings m

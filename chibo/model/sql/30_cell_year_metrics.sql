@@ -4,14 +4,16 @@
 -- not their month is active; only regular_months / thematic_quarters / criticism_quarters are
 -- limited to active months and quarters.
 
--- scope rows: attendance rows of counted meetings, attached to the meeting's cell and year
+-- scope rows: attendance rows of counted meetings, attached to the meeting's cell and year;
+-- only org-years with an active month count (data of an org-year without one is ignored)
 CREATE OR REPLACE TEMP TABLE _scope AS
 SELECT
     f.cell_id, f.year, f.month, f.meeting_date, f.meeting_id, f.meeting_type,
     a.member_id, a.status
 FROM attendance a
 JOIN _meeting_facts f USING (meeting_id)
-WHERE f.counted;
+WHERE f.counted
+  AND EXISTS (SELECT 1 FROM org_years y WHERE y.org_id = f.cell_id AND y.year = f.year);
 
 CREATE OR REPLACE TEMP TABLE _cell_meeting_metrics AS
 SELECT
@@ -22,6 +24,7 @@ SELECT
     count(*) FILTER (WHERE counted AND attendance_rows = 0)               AS meetings_without_attendance,
     count(*) FILTER (WHERE counted AND NOT minutes_signed)                AS unsigned_minutes,
     count(*) FILTER (WHERE counted AND meets_standard)                    AS meetings_meeting_standard,
+    count(*) FILTER (WHERE counted AND materials_late)                    AS materials_late_meetings,
     sum(present) FILTER (WHERE counted)                                   AS present,
     sum(present + excused + unexcused) FILTER (WHERE counted)             AS attendance_base,
     sum(spoke) FILTER (WHERE counted)                                     AS spoke,
@@ -44,34 +47,16 @@ SELECT
         WHERE f.meeting_type IN ('regular', 'combined') AND f.criticism_held
           AND aq.org_id IS NOT NULL)                                                 AS criticism_quarters
 FROM _meeting_facts f
-LEFT JOIN _org_months am
+LEFT JOIN org_months am
        ON am.org_id = f.cell_id AND am.year = f.year AND am.month = f.month
 LEFT JOIN _org_quarters aq
        ON aq.org_id = f.cell_id AND aq.year = f.year AND aq.quarter = f.quarter
 GROUP BY f.cell_id, f.year;
 
--- members: unexcused absences, removal candidates (unexcused in N distinct months)
-CREATE OR REPLACE TEMP TABLE _cell_member_metrics AS
-WITH per_member AS (
-    SELECT
-        cell_id, year, member_id,
-        count(*) FILTER (WHERE status = 'unexcused')                   AS unexcused_rows,
-        count(DISTINCT month) FILTER (WHERE status = 'unexcused')      AS unexcused_months
-    FROM _scope
-    GROUP BY cell_id, year, member_id
-)
-SELECT
-    p.cell_id AS org_id,
-    p.year,
-    count(*) FILTER (WHERE p.unexcused_rows > 0)                                 AS unexcused_members,
-    count(*) FILTER (WHERE p.unexcused_months >= r.removal_unexcused_months)     AS removal_candidates
-FROM per_member p
-JOIN rulebook_years r USING (year)
-GROUP BY p.cell_id, p.year;
-
 -- excused streaks: runs of `excused` rows in a member's sequence of regular/combined scope
--- rows ordered by (meeting_date, meeting_id); any other status breaks a run (gaps and islands)
-CREATE OR REPLACE TEMP TABLE _cell_streaks AS
+-- rows of one cell-year, ordered by (meeting_date, meeting_id); any other status breaks a run
+-- (gaps and islands)
+CREATE OR REPLACE TEMP TABLE _member_cell_streaks AS
 WITH seq AS (
     SELECT
         cell_id, year, member_id, status,
@@ -88,14 +73,58 @@ runs AS (
     WHERE status = 'excused'
     GROUP BY cell_id, year, member_id, run_id
 )
+SELECT cell_id, year, member_id, max(run_length)::INTEGER AS longest_excused_streak
+FROM runs GROUP BY cell_id, year, member_id;
+
+-- QĐ 24 counts the member, not the cell: unexcused months over every cell the member
+-- attended that year. One row per member and year with a scope row.
+CREATE OR REPLACE TABLE member_years AS
+WITH per_member AS (
+    SELECT
+        member_id, year,
+        count(DISTINCT month) FILTER (WHERE status = 'unexcused')::INTEGER    AS unexcused_months,
+        coalesce(list_sort(list(DISTINCT month) FILTER (WHERE status = 'unexcused')),
+                 [])::INTEGER[]                                               AS unexcused_month_list,
+        coalesce(list_sort(list(DISTINCT cell_id) FILTER (WHERE status = 'unexcused')),
+                 [])::VARCHAR[]                                               AS unexcused_cells
+    FROM _scope
+    GROUP BY member_id, year
+),
+streaks AS (
+    SELECT member_id, year, max(longest_excused_streak)::INTEGER AS longest_excused_streak
+    FROM _member_cell_streaks GROUP BY member_id, year
+)
 SELECT
-    ru.cell_id AS org_id,
-    ru.year,
-    count(DISTINCT ru.member_id)                                             AS excused_streak_members
-FROM runs ru
+    p.member_id, p.year, p.unexcused_months, p.unexcused_month_list, p.unexcused_cells,
+    coalesce(s.longest_excused_streak, 0)::INTEGER                  AS longest_excused_streak,
+    r.removal_unexcused_months                                      AS removal_threshold_months,
+    p.unexcused_months >= r.removal_unexcused_months                AS removal_candidate
+FROM per_member p
 JOIN rulebook_years r USING (year)
-WHERE ru.run_length > r.excused_streak_max
-GROUP BY ru.cell_id, ru.year;
+LEFT JOIN streaks s USING (member_id, year)
+ORDER BY p.member_id, p.year;
+
+-- per cell-year: members absent without reason, and those of them who are removal
+-- candidates over all their cells
+CREATE OR REPLACE TEMP TABLE _cell_member_metrics AS
+WITH unexcused AS (
+    SELECT DISTINCT cell_id, year, member_id FROM _scope WHERE status = 'unexcused'
+)
+SELECT
+    u.cell_id AS org_id,
+    u.year,
+    count(*)                                     AS unexcused_members,
+    count(*) FILTER (WHERE my.removal_candidate) AS removal_candidates
+FROM unexcused u
+JOIN member_years my USING (member_id, year)
+GROUP BY u.cell_id, u.year;
+
+CREATE OR REPLACE TEMP TABLE _cell_streaks AS
+SELECT s.cell_id AS org_id, s.year, count(*) AS excused_streak_members
+FROM _member_cell_streaks s
+JOIN rulebook_years r USING (year)
+WHERE s.longest_excused_streak > r.excused_streak_max
+GROUP BY s.cell_id, s.year;
 
 CREATE OR REPLACE TEMP TABLE _cell_ratings AS
 SELECT
@@ -126,6 +155,7 @@ SELECT
     y.year,
     y.org_level,
     y.parent_id,
+    y.path,
     y.months_active,
     y.quarters_active,
     coalesce(mm.meetings_total, 0)::INTEGER              AS meetings_total,
@@ -143,6 +173,7 @@ SELECT
     coalesce(me.unexcused_members, 0)::INTEGER           AS unexcused_members,
     coalesce(st.excused_streak_members, 0)::INTEGER      AS excused_streak_members,
     coalesce(me.removal_candidates, 0)::INTEGER          AS removal_candidates,
+    coalesce(mm.materials_late_meetings, 0)::INTEGER     AS materials_late_meetings,
     coalesce(mm.upper_visit_meetings, 0)::INTEGER        AS upper_visit_meetings,
     coalesce(mm.hcm_story_meetings, 0)::INTEGER          AS hcm_story_meetings,
     coalesce(mm.distinct_secretaries, 0)::INTEGER        AS distinct_secretaries,
@@ -169,6 +200,6 @@ LEFT JOIN _cell_register rg USING (org_id)
 WHERE y.org_level IN ('chi_bo', 'chi_bo_co_so');
 
 CREATE OR REPLACE TABLE cell_year_metrics AS
-SELECT * EXCLUDE (org_level, parent_id, present, attendance_base, spoke)
+SELECT * EXCLUDE (org_level, parent_id, path, present, attendance_base, spoke)
 FROM _cell_year_full
 ORDER BY org_id, year;
