@@ -293,7 +293,9 @@ def test_incomplete_year(tmp_path):
     assert (mt["regular_months"], mt["thematic_quarters"]) == (7, 2)
     assert cls(con, "C1", 2025)["year_complete"] is False
     # as-of before the first month-end of a year: no rows for that year
-    con2 = w.build(tmp_path, as_of="2025-01-30", name="w2.duckdb")
+    w2 = _one_cell()
+    w2.meeting("C1", "2025-01-10")
+    con2 = w2.build(tmp_path, as_of="2025-01-30", name="w2.duckdb")
     assert con2.execute("SELECT count(*) FROM cell_year_metrics WHERE year = 2025").fetchone()[0] == 0
 
 
@@ -344,7 +346,10 @@ def test_dang_bo_without_subunits(tmp_path):
     d = cls(con, "D", 2024)
     assert d["level"] is None and d["reasons"] == ["no_subunits"]
     assert d["criteria_reasons"] == ["members_good:no_member_ratings"]
-    assert d["four_good"] is False and d["political_task_good"] is False
+    # spec v2: criteria are evaluated literally on a null-level row ("every sub-unit" holds
+    # vacuously), so only members_good fails and 4 tốt is false through it
+    assert d["four_good"] is False and d["members_good"] is False
+    assert d["political_task_good"] is True and d["meeting_quality_good"] is True
     # chi_bo_co_so is classified like a cell, in the pool of its parent (n = 1: demoted)
     b = cls(con, "B1", 2024)
     assert (b["provisional_level"], b["level"], b["quota_demoted"]) == ("excellent", "good", True)
@@ -391,8 +396,7 @@ def test_override_attendance_threshold_changes_verdict(tmp_path):
     over.mkdir()
     (over / "qd124.toml").write_text('name = "qd124"\n[thresholds]\n'
                                      'attendance_rate_above = "0.90"\n', encoding="utf-8")
-    rules = load_rulebooks(over)
-    con2 = w.build(tmp_path, rules=rules, name="w2.duckdb")
+    con2 = w.build(tmp_path, rulebooks=over, name="w2.duckdb")
     c = cls(con2, "C1", 2024)
     assert c["provisional_level"] == "completed" and c["reasons"] == ["attendance_low"]
     assert "attendance_low" in meeting(con2, mids[0])["standard_failures"]

@@ -1,6 +1,8 @@
 """Small synthetic worlds for the model's boundary tests, as row lists by kind.
 
-Only row dicts are produced here; `builders.make_db` turns them into input tables.
+Only row dicts are produced here; `build` writes them as the contract's plain CSV files into
+a raw/ folder and runs the real pipeline on them (read, validate, integrate, model), so the
+model tests see exactly the tables a delivery would give.
 Default: TINH > H (cap_tren_co_so) > D (dang_bo_co_so) > cells.
 """
 from __future__ import annotations
@@ -8,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from chibo.contract import KINDS
-from chibo.model import build_model
-from chibo.rulebooks import load_rulebooks
+import csv
 
-from .builders import make_db
+import duckdb
+
+from chibo import pipeline
+from chibo import warehouse as wh
+from chibo.contract import CONTRACT, KINDS
+from chibo.settings import Settings
 
 
 class World:
@@ -24,10 +29,12 @@ class World:
         self.org("H", "cap_tren_co_so", "TINH")
 
     # --- tree ---------------------------------------------------------------------------------
-    def org(self, org_id, level, parent, established_on=None, dissolved_on=None):
+    def org(self, org_id, level, parent, established_on=None, dissolved_on=None,
+            valid_from=None, kind="residential", successor_id=None):
         self.rows["org_units"].append(dict(
-            org_id=org_id, name=f"Tổ chức {org_id}", level=level, parent_id=parent,
-            kind="residential", established_on=established_on, dissolved_on=dissolved_on))
+            org_id=org_id, valid_from=valid_from, name=f"Tổ chức {org_id}", level=level,
+            parent_id=parent, kind=kind, established_on=established_on,
+            dissolved_on=dissolved_on, successor_id=successor_id))
         return org_id
 
     def dang_bo(self, org_id="D", parent="H", **kw):
@@ -47,7 +54,7 @@ class World:
     # --- meetings -----------------------------------------------------------------------------
     def meeting(self, cell, date, meeting_type="combined", minutes=150, statuses=None,
                 spoke=True, criticism=True, signed=True, upper=0, meeting_id=None,
-                attendance=True):
+                attendance=True, materials_days_before: int | None = 2):
         """statuses: {member_id: status}; members not named are present."""
         self._n += 1
         date = dt.date.fromisoformat(date) if isinstance(date, str) else date
@@ -60,7 +67,10 @@ class World:
             topic=None if meeting_type in ("regular", "extraordinary") else "Chuyên đề",
             chair_member_id="X1", secretary_member_id="X2", upper_attendees=upper,
             criticism_held=criticism, hcm_story=False, resolution_adopted=True,
-            minutes_signed=signed))
+            minutes_signed=signed,
+            # HD 42: posted in time unless a test says otherwise
+            materials_posted_on=(date - dt.timedelta(days=materials_days_before)
+                                 if materials_days_before is not None else None)))
         if attendance:
             statuses = statuses or {}
             for m in self.members_of[cell]:
@@ -81,6 +91,8 @@ class World:
         row = dict(org_id=org, year=year, targets_total=total, targets_met=met,
                    targets_exceeded=exceeded, org_disciplined=False, disunity=False,
                    mass_orgs_good=True, shortcomings_fixed=True, score=score)
+        if year >= 2025:   # QĐ 366 rates timeliness: required from 2025
+            row.update(targets_late=0, leaders_disciplined=False)
         row.update(flags)
         self.rows["assessments"].append(row)
 
@@ -103,11 +115,54 @@ class World:
         self.assessment(cell, year, score=score, **assessment)
 
     # --- run ----------------------------------------------------------------------------------
-    def build(self, tmp_path: Path, as_of="2025-03-15", rules=None, name="w.duckdb"):
-        con = make_db(tmp_path / name, self.rows)
+    def write_raw(self, raw: Path) -> Path:
+        """One plain CSV per kind (code-name headers, ISO dates), as a delivery would be."""
+        for kind, rows in self.rows.items():
+            if not rows:
+                continue
+            cols = [c for c in CONTRACT[kind].column_names if any(c in r for r in rows)]
+            path = raw / kind / "w.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "w", newline="", encoding="utf-8") as fh:
+                out = csv.writer(fh)
+                out.writerow(cols)
+                for r in rows:
+                    out.writerow([_text(r.get(c)) for c in cols])
+        return raw
+
+    def build(self, tmp_path: Path, as_of="2025-03-15", rulebooks: Path | None = None,
+              name="w.duckdb") -> duckdb.DuckDBPyConnection:
+        """Run the real pipeline (no exports) on the world; a read-only connection to it."""
         as_of = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-        build_model(con, as_of, rules or load_rulebooks())
-        return con
+        base = tmp_path / name.replace(".duckdb", "")
+        raw = self.write_raw(base / "raw")
+        s = Settings(raw=raw, warehouse=base / name, exports=base / "exports", as_of=as_of,
+                     rulebooks=rulebooks)
+        ctx = pipeline.start_run(s)
+        try:
+            pipeline.ingest(ctx)
+            pipeline.integrate(ctx)
+            pipeline.model(ctx)
+            not_loaded = ctx.con.execute(
+                "SELECT (SELECT count(*) FROM quarantine) + (SELECT count(*) FROM pending)"
+            ).fetchall()[0][0]
+            quarantine = ctx.con.execute("SELECT * FROM quarantine LIMIT 5").fetchall()
+            wh.publish_file(ctx.con, ctx.next_file, s.warehouse)
+        finally:
+            ctx.resources.close()
+        assert not_loaded == 0, f"a test world must load whole: {quarantine}"
+        return duckdb.connect(str(s.warehouse), read_only=True)
+
+
+def _text(value) -> str:
+    """A cell as a person types it (dates ISO, times HH:MM, booleans true/false)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return str(value)
 
 
 def row(con, table, **key) -> dict | None:
