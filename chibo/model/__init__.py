@@ -34,6 +34,7 @@ from typing import Any
 import duckdb
 
 from chibo.contract import CONTRACT
+from chibo.errors import ChiboError
 from chibo.rulebooks import CONDITIONS, LEVELS, RuleSet, threshold_text
 
 _CELLS = "('chi_bo', 'chi_bo_co_so')"
@@ -190,6 +191,7 @@ def build_model(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) 
             _run(con, sql)
         summary = _summary(con, as_of)
         _drop_work_tables(con)
+        run_data_checks(con)
         if own_tx:
             con.execute("COMMIT")
     except BaseException:
@@ -197,6 +199,27 @@ def build_model(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) 
             con.execute("ROLLBACK")
         raise
     return summary
+
+
+class DataCheckFailed(ChiboError):
+    """A data check of the built warehouse found offending rows: the run must not publish."""
+
+
+def data_checks() -> list[tuple[str, str]]:
+    """(name, SQL) of every data check: one file each under chibo/model/checks/."""
+    folder = resources.files("chibo.model").joinpath("checks")
+    return sorted((f.name.removesuffix(".sql"), f.read_text(encoding="utf-8"))
+                  for f in folder.iterdir() if f.name.endswith(".sql"))
+
+
+def run_data_checks(con: duckdb.DuckDBPyConnection) -> None:
+    """Like dbt tests: each check returns the rows that break it; any row stops the run."""
+    for name, sql in data_checks():
+        rows = con.execute(f"SELECT * FROM ({sql}) LIMIT 3").fetchall()
+        if rows:
+            raise DataCheckFailed(
+                f"kiểm tra dữ liệu «{name}» không đạt / data check {name} failed "
+                f"(e.g. {', '.join(map(str, rows))}); not publishing")
 
 
 def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -24,6 +24,8 @@ class World:
     def __init__(self) -> None:
         self.rows: dict[str, list[dict]] = {k: [] for k in KINDS}
         self.members_of: dict[str, list[str]] = {}
+        # further deliveries, written after the main files: (kind, file name, rows)
+        self.later: list[tuple[str, str, list[dict]]] = []
         self._n = 0
         self.org("TINH", "tinh", None)
         self.org("H", "cap_tren_co_so", "TINH")
@@ -96,6 +98,14 @@ class World:
         row.update(flags)
         self.rows["assessments"].append(row)
 
+    def official(self, org, year, level, four_good_awarded=None, file=None):
+        """The committee's decided rating; `file` delivers it in a later file (a re-rating)."""
+        row = dict(org_id=org, year=year, level=level, four_good_awarded=four_good_awarded)
+        if file is None:
+            self.rows["official_ratings"].append(row)
+        else:
+            self.later.append(("official_ratings", file, [row]))
+
     def ratings(self, cell, year, excellent=0, good=None, completed=0, failed=0,
                 disciplined=0):
         ids = self.members_of[cell]
@@ -117,11 +127,12 @@ class World:
     # --- run ----------------------------------------------------------------------------------
     def write_raw(self, raw: Path) -> Path:
         """One plain CSV per kind (code-name headers, ISO dates), as a delivery would be."""
-        for kind, rows in self.rows.items():
+        files = [(k, "w.csv", rows) for k, rows in self.rows.items()] + self.later
+        for kind, name, rows in files:
             if not rows:
                 continue
             cols = [c for c in CONTRACT[kind].column_names if any(c in r for r in rows)]
-            path = raw / kind / "w.csv"
+            path = raw / kind / name
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "w", newline="", encoding="utf-8") as fh:
                 out = csv.writer(fh)
