@@ -280,11 +280,12 @@ def test_disciplined_subunit_and_mixed_cap_tren_co_so(tmp_path):
     assert (db["level"], db["reasons"]) == ("completed", ["subunit_failed"])
     assert "unity_discipline_good:subunit_disciplined" in db["criteria_reasons"]
     ph = cls(con, "PH", 2025)
-    assert ph["level"] == "good" and ph["reasons"] == ["score_below_excellent"] or \
-        ph["level"] in ("good", "excellent")
-    # the phường's sub-units are DB (completed) and P1: none failed, so no subunit_failed
-    assert "subunit_failed" not in ph["reasons"]
+    # the phường's sub-units are DB (completed) and P1 (good): none failed or disciplined, so
+    # the ladder leaves it excellent; alone in its pool (n = 1) the quota makes it good
+    assert (ph["provisional_level"], ph["level"], ph["reasons"]) == (
+        "excellent", "good", ["excellent_quota"])
     assert "political_task_good:subunit_below_good" in ph["criteria_reasons"]
+    assert ph["four_good"] is False
 
 
 def test_override_moves_a_condition_between_rungs(tmp_path):
@@ -371,8 +372,9 @@ def test_audit_values_and_re_rating(tmp_path):
     got = {r[0]: r[1:] for r in con.execute(
         "SELECT org_id, level, official_level, audit, rank_gap, four_good_audit "
         "FROM org_year_classification WHERE year = 2024 AND org_level = 'chi_bo'").fetchall()}
-    assert got["A"] == ("good", "good", "agrees", 0, "agrees") or got["A"][2] == "official_lower"
+    # A and C are the only candidates (n = 2): the quota keeps none, both become good
+    assert got["A"] == ("good", "good", "agrees", 0, "agrees")
     assert got["B"] == ("failed", "excellent", "official_higher", 3, "awarded_not_met")
-    assert got["C"][1:4] == ("good", "agrees", 0)           # the later file replaced "completed"
+    assert got["C"] == ("good", "good", "agrees", 0, None)  # the later file replaced "completed"
     assert got["N"] == (None, "good", "not_computed", None, None)
     assert cls(con, "D", 2024)["official_level"] is None
