@@ -64,7 +64,7 @@ def test_worked_example_loads_with_nothing_quarantined_or_pending(tmp_path):
                         "WHERE status <> 'loaded'") == "attendance/2024-10-10-h02.csv=duplicate"   # "-gui-lai" sorts first
     # corrections applied: the late-sorting file's meeting date wins
     assert db_count(db, "SELECT meeting_date FROM meetings WHERE meeting_id = "
-                        "'H01-X001-C01.20240603.R22'") == dt.date(2024, 6, 3)
+                        "'H02-X002-C01.20240612.R152'") == dt.date(2024, 6, 12)
     # delete rows retract their keys
     assert db_count(db, "SELECT count(*) FROM meetings WHERE meeting_id LIKE '%-DUP'") == 0
     # every file's counts add up
@@ -167,8 +167,8 @@ def test_unknown_delete_is_a_noop_that_counts_as_loaded(tmp_path, tree_raw):
 def test_tree_checks_wrong_level_cycle_and_rows_below_are_pending(tmp_path, tree_raw):
     s = settings(tmp_path, tree_raw)
     write_csv(tree_raw, "org_units", "2025-01-02-them.csv", [
-        # chi_bo under a cap_tren_co_so: wrong parent level
-        dict(org_id="BAD", name="Sai cấp", level="chi_bo", parent_id="H1", kind="other"),
+        # a đảng bộ bộ phận belongs inside a đảng bộ cơ sở: wrong parent level
+        dict(org_id="BAD", name="Sai cấp", level="dang_bo_bo_phan", parent_id="H1", kind="other"),
         # a cycle of two đảng bộ... via chi_bo_co_so <-> cap_tren_co_so
         dict(org_id="CY1", name="Vòng 1", level="cap_tren_co_so", parent_id="CY2", kind="other"),
         dict(org_id="CY2", name="Vòng 2", level="cap_tren_co_so", parent_id="CY1", kind="other"),
@@ -177,7 +177,7 @@ def test_tree_checks_wrong_level_cycle_and_rows_below_are_pending(tmp_path, tree
         dict(org_id="ORPH", name="Chưa có cấp trên", level="chi_bo", parent_id="LATER",
              kind="other"),
     ])
-    write_csv(tree_raw, "members", "2025-01-02-dv.csv", [member("M9", cell="BAD"),
+    write_csv(tree_raw, "members", "2025-01-02-dv.csv", [member("M9", cell="ORPH"),
                                                          member("M8", cell="X1")])
     integrate_only(s)
     q = dict(((r[0], r[1]) for r in duckdb.connect(str(s.warehouse), read_only=True).execute(
@@ -188,9 +188,10 @@ def test_tree_checks_wrong_level_cycle_and_rows_below_are_pending(tmp_path, tree
     assert "wrong_level_reference" in checks     # M8's cell X1 is a đảng bộ cơ sở
     pend = {r[0]: r[1] for r in duckdb.connect(str(s.warehouse), read_only=True).execute(
         "SELECT key, missing_key FROM pending").fetchall()}
-    assert pend["UNDER"] == "CY1"     # below a quarantined org
-    assert pend["ORPH"] == "LATER"    # parent not delivered yet
-    assert pend["M9"] == "BAD"        # member of a quarantined cell
+    # org_units keys are (org_id, valid_from): an empty valid_from reads as '' in the key
+    assert pend["UNDER|"] == "CY1"    # below a quarantined org
+    assert pend["ORPH|"] == "LATER"   # parent not delivered yet
+    assert pend["M9"] == "ORPH"       # member of a cell that is not integrated
     # the parent arrives in a later-sorted file: fine
     write_csv(tree_raw, "org_units", "2025-01-03-them.csv", [
         dict(org_id="LATER", name="Xã sau", level="dang_bo_co_so", parent_id="H1", kind="commune")])
