@@ -327,8 +327,9 @@ def _build(data: dict, files: tuple[str, ...]) -> Rulebook:
     )
 
 
-def threshold_text(value: Any) -> str:
-    """How a threshold reads in a text: 0.85 as 85%, 2025-10-28 as 28/10/2025, 3 as 3."""
+def threshold_text(value: Any, decimal_mark: str = ",") -> str:
+    """How a threshold reads in a text: 0.85 as 85%, 2025-10-28 as 28/10/2025, 3 as 3
+    (Vietnamese writes 87,5%; English passes decimal_mark=".")."""
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, Fraction):
@@ -336,7 +337,7 @@ def threshold_text(value: Any) -> str:
             return str(value.numerator)
         pct = value * 100
         return (f"{pct.numerator}%" if pct.denominator == 1
-                else f"{float(pct):g}%".replace(".", ","))
+                else f"{float(pct):g}%".replace(".", decimal_mark))
     return str(value)
 
 
@@ -345,18 +346,18 @@ def _fill(where: str, code: str, pair: tuple[str, str], thresholds: dict[str, An
     """A text is a template: `{removal_unexcused_months}` is replaced by the threshold."""
     import re
 
-    def one(text: str) -> str:
+    def one(text: str, decimal_mark: str) -> str:
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in thresholds:
                 raise RulebookError(f"{where}: reason_texts.{code} names {{{name}}}, which is "
                                     f"not a threshold of this rulebook")
-            return threshold_text(thresholds[name])
+            return threshold_text(thresholds[name], decimal_mark)
         out = re.sub(r"\{([a-z0-9_]+)\}", sub, text)
         if "{" in out or "}" in out:
             raise RulebookError(f"{where}: reason_texts.{code} has an unfilled placeholder: {out}")
         return out
-    return one(pair[0]), one(pair[1])
+    return one(pair[0], ","), one(pair[1], ".")
 
 
 def _ladders(where: str, raw: Any) -> dict[str, dict[str, tuple[str, ...]]]:

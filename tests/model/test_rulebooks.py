@@ -73,6 +73,13 @@ def test_new_rulebook_for_later_years(tmp_path):
     ('name = "qd124"\n[thresholds\n', "not valid TOML"),
     ('[thresholds]\nmin_minutes = "90"\n', "missing key name"),
     ('name = "qd777"\nfirst_year = 2030\nuses_score = false\n', "missing key(s)"),
+    ('name = "qd366"\n[ladders.cell]\ngood_when = ["tasks_late"]\n',
+     "ladders.cell.good_when: unknown condition(s) tasks_late"),
+    ('name = "qd366"\n[ladders.branch]\ngood_when = []\n', "[ladders] must name exactly"),
+    ('name = "qd366"\n[reason_texts]\nattendance_low = ["dưới {attendance_floor}", "b"]\n',
+     "not a threshold of this rulebook"),
+    ('name = "qd366"\n[thresholds]\nexcellent_quota_pool = "district"\n', "must be one of"),
+    ('name = "qd124"\nrates_timeliness = 1\n', "rates_timeliness must be true or false"),
 ])
 def test_invalid_rulebook_is_refused_with_a_clear_message(tmp_path, text, message):
     d = _over(tmp_path, "bad.toml", text)
@@ -85,3 +92,40 @@ def test_invalid_rulebook_is_refused_with_a_clear_message(tmp_path, text, messag
 def test_missing_override_folder(tmp_path):
     with pytest.raises(RulebookError, match="does not exist"):
         load_rulebooks(tmp_path / "nope")
+
+
+def test_texts_are_filled_from_the_thresholds(tmp_path):
+    rules = load_rulebooks()
+    assert rules.for_year(2024).reason_texts["removal_candidates"][0].startswith(
+        "Có đảng viên vắng không lý do 3 tháng")
+    d = _over(tmp_path, "o.toml", 'name = "qd124"\n[thresholds]\nremoval_unexcused_months = "1"\n'
+                                  'attendance_rate_above = "0.875"\n')
+    over = load_rulebooks(d).for_year(2024)
+    assert "vắng không lý do 1 tháng" in over.reason_texts["removal_candidates"][0]
+    assert over.reason_texts["attendance_low"] == (
+        "Tỷ lệ đảng viên dự sinh hoạt không trên 87,5%", "Attendance not above 87.5%")
+
+
+def test_shipped_texts_name_no_threshold_value():
+    """Every number a shipped text shows comes from a {placeholder}: a province that changes a
+    threshold never reads a stale explanation."""
+    import re
+    import tomllib
+    from chibo.rulebooks import RULEBOOK_DIR
+    for path in RULEBOOK_DIR.glob("*.toml"):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for code, pair in data["reason_texts"].items():
+            for text in pair:
+                bare = re.sub(r"\{[a-z0-9_]+\}", "", text).replace("100%", "").replace("4 tốt", "")
+                bare = bare.replace("'4", "").replace("four goods", "")
+                assert not re.search(r"\d", bare), (path.name, code, text)
+
+
+def test_every_code_the_model_can_emit_has_both_texts():
+    from chibo.rulebooks import CONDITIONS, CRITERIA, REASON_CODES
+    rules = load_rulebooks()
+    for rb in rules.rulebooks:
+        for code in (*CONDITIONS, *REASON_CODES):
+            vi, en = rb.reason_texts[code]
+            assert vi.strip() and en.strip() and vi != en, (rb.name, code)
+        assert set(rb.criteria) == set(CRITERIA)
