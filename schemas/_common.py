@@ -62,14 +62,18 @@ def rule(name: str, ok: pl.Expr | Callable[[pl.LazyFrame], pl.Expr], *, key: boo
     by its own check, once). Unless `key`, rows with action = delete always pass.
     `ok` may be a function of the lazyframe when it needs frame-level facts (e.g. unique years).
     """
-    def fn(data: PolarsData) -> pl.LazyFrame:
-        expr = ok(data.lazyframe) if callable(ok) and not isinstance(ok, pl.Expr) else ok
+    def ok_expr(lf: pl.LazyFrame) -> pl.Expr:
+        expr = ok(lf) if callable(ok) and not isinstance(ok, pl.Expr) else ok
         expr = expr.fill_null(True)
-        if not key:
-            expr = expr | pl.col(DELETE)
-        return data.lazyframe.select(expr.alias("ok"))
+        return expr if key else expr | pl.col(DELETE)
 
-    return pa.Check(fn, name=name, error=name, ignore_na=False)
+    def fn(data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(ok_expr(data.lazyframe).alias("ok"))
+
+    check = pa.Check(fn, name=name, error=name, ignore_na=False)
+    # the same verdict as one expression, so a file's checks run in one polars select
+    check.chibo_ok = ok_expr  # type: ignore[attr-defined]
+    return check
 
 
 def standard_checks(kind: Kind, col: Column, ctx: SchemaContext) -> list[pa.Check]:
