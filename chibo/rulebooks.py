@@ -283,9 +283,9 @@ def _build(data: dict, files: tuple[str, ...]) -> Rulebook:
         raise RulebookError(f"{where}: unknown threshold(s) {', '.join(sorted(unknown))}")
     needed = [n for n in THRESHOLDS if (uses_score or n not in SCORE_THRESHOLDS)
               and (rates_timeliness or n not in TIMELINESS_THRESHOLDS)]
-    missing = [n for n in needed if n not in raw_t]
-    if missing:
-        raise RulebookError(f"{where}: missing threshold(s) {', '.join(missing)}")
+    lacking = [n for n in needed if n not in raw_t]
+    if lacking:
+        raise RulebookError(f"{where}: missing threshold(s) {', '.join(lacking)}")
     thresholds = {n: _parse_threshold(where, n, THRESHOLDS[n], raw_t[n]) for n in raw_t}
 
     sources = data.get("threshold_sources", {})
@@ -310,9 +310,9 @@ def _build(data: dict, files: tuple[str, ...]) -> Rulebook:
     unknown = set(texts) - set(REASON_CODES)
     if unknown:
         raise RulebookError(f"{where}: unknown reason code(s) {', '.join(sorted(unknown))}")
-    missing = [c for c in REASON_CODES if c not in texts]
-    if missing:
-        raise RulebookError(f"{where}: no text for reason code(s) {', '.join(missing)}")
+    untexted = [c for c in REASON_CODES if c not in texts]
+    if untexted:
+        raise RulebookError(f"{where}: no text for reason code(s) {', '.join(untexted)}")
     return Rulebook(
         name=name, first_year=first, last_year=last, uses_score=uses_score,
         rates_timeliness=rates_timeliness,

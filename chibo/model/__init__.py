@@ -88,7 +88,7 @@ def sql_text(name: str) -> str:
 
 def _years(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[int]:
     """From the earliest year of any meeting, assessment or member rating to the as-of year."""
-    lo, hi = con.execute(
+    lo, hi = con.execute(  # type: ignore[misc]  # an aggregate always returns one row
         """
         SELECT min(y), max(y) FROM (
             SELECT min(year(meeting_date))::INTEGER AS y FROM meetings

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandera.polars as pa
 import polars as pl
+from polars._typing import PolarsDataType
 
 from chibo.contract import ACTION_COLUMN, CONTRACT, Kind
 from chibo.messages import row_message
@@ -16,11 +17,11 @@ from chibo.read import SOURCE_ROW, FileRejected, ReadResult, read_file
 from chibo.validate.parse import add_parsed, decimal_text
 from schemas._common import ACTION_CODE, DELETE, SchemaContext, YearRules, v
 
-QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+QUARANTINE_SCHEMA: dict[str, PolarsDataType] = {
     "kind": pl.String, "file": pl.String, "source_row": pl.Int64, "column_name": pl.String,
     "check_name": pl.String, "value": pl.String, "message_vi": pl.String, "message_en": pl.String,
 }
-VALID_TYPES: dict[str, pl.DataType] = {
+VALID_TYPES: dict[str, PolarsDataType] = {
     "id": pl.String, "text": pl.String, "enum": pl.String, "date": pl.Date, "time": pl.Time,
     "int": pl.Int32, "decimal": pl.Decimal(5, 2), "bool": pl.Boolean,
 }

@@ -111,6 +111,7 @@ def test_shipped_texts_name_no_threshold_value():
     threshold never reads a stale explanation."""
     import re
     import tomllib
+
     from chibo.rulebooks import RULEBOOK_DIR
     for path in RULEBOOK_DIR.glob("*.toml"):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
