@@ -1,4 +1,4 @@
-"""`chibo`: run | rebuild | demo | generate | validate.
+"""`chibo`: run | rebuild | demo | generate | validate | sql.
 
 A command that cannot run prints one line saying why (no traceback) and exits non-zero;
 bad rows are not a failure. `validate` and `generate` never start Prefect.
@@ -45,6 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--kind", help="the kind (default: the folder the file sits in)")
     p.add_argument("--as-of", dest="as_of", help="as-of date (default today)")
+    p = sub.add_parser("sql", help="open the published warehouse read-only in the DuckDB CLI",
+                       description="Open the published warehouse read-only in the DuckDB CLI "
+                       "of .venv (package duckdb-cli). Arguments after -- go to duckdb, e.g. "
+                       "chibo sql -- -csv -c 'SELECT * FROM runs'.")
+    p.add_argument("--warehouse",
+                   help="warehouse file (CHIBO_WAREHOUSE; default warehouse/chibo.duckdb)")
+    p.add_argument("-c", "--command", dest="sql_command", metavar="SQL",
+                   help="run this SQL, print the result and exit")
+    p.add_argument("duckdb_args", nargs="*", metavar="-- DUCKDB_ARG",
+                   help="passed on to duckdb after the file (after --)")
     return ap
 
 
@@ -173,6 +183,68 @@ def cmd_validate(args) -> int:
     return EXIT_PROBLEMS if lines else 0
 
 
+def duckdb_cli_binary() -> Path:
+    """The DuckDB CLI binary of the duckdb-cli package in this environment, else `duckdb` on
+    PATH. The binary itself, not the package's Python wrapper, so Ctrl-C reaches the shell."""
+    import importlib.util
+    import shutil
+    spec = importlib.util.find_spec("duckdb_cli")
+    if spec is not None and spec.origin:
+        binary = Path(spec.origin).with_name("duckdb")
+        if binary.is_file() and os.access(binary, os.X_OK):
+            return binary
+    beside = Path(sys.executable).with_name("duckdb")   # .venv/bin/duckdb, if not activated
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return beside
+    found = shutil.which("duckdb")
+    if found:
+        return Path(found)
+    raise ChiboError("the DuckDB CLI is not installed: run `make install` "
+                     "(or pip install 'chibo[analyst]')")
+
+
+CONVERT_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "convert_storage.py"
+
+
+def _version(text: str) -> tuple[int, ...]:
+    import re
+    m = re.search(r"v?(\d+)\.(\d+)\.(\d+)", text)
+    return tuple(int(x) for x in m.groups()) if m else ()
+
+
+def cmd_sql(args) -> int:
+    import subprocess
+
+    import duckdb
+    from chibo.settings import DEFAULTS
+    warehouse = Path(args.warehouse or os.environ.get("CHIBO_WAREHOUSE")
+                     or DEFAULTS["warehouse"]).absolute()
+    if not warehouse.is_file():
+        raise ChiboError(f"no warehouse at {warehouse}: run `make demo` (or `chibo run`) first")
+    binary = duckdb_cli_binary()
+    try:   # a file in a newer storage format than the CLI reads: say so, and how to fix it
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            storage = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() "
+                                  "WHERE database_name = current_database()").fetchall()[0][0]
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        raise ChiboError(f"cannot open {warehouse}: {exc}") from None
+    cli = subprocess.run([str(binary), "--version"], capture_output=True, text=True).stdout
+    if storage and _version(cli) and _version(storage) > _version(cli):
+        raise ChiboError(
+            f"{warehouse} is stored in DuckDB's {storage} format, which this DuckDB CLI "
+            f"({cli.split()[0] if cli else '?'}) cannot read: convert it once with "
+            f"`{Path(sys.executable).parent / 'python'} {CONVERT_SCRIPT} {warehouse}` "
+            "(or `chibo rebuild`)")
+    argv = [str(binary), "-readonly", str(warehouse), *args.duckdb_args]
+    if args.sql_command:
+        argv += ["-c", args.sql_command]
+    sys.stdout.flush()
+    os.execv(argv[0], argv)   # the analyst's shell takes over this process (and its Ctrl-C)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -184,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_demo(args)
         if args.command == "generate":
             return cmd_generate(args)
+        if args.command == "sql":
+            return cmd_sql(args)
         return cmd_validate(args)
     except ChiboError as exc:
         print(f"chibo {args.command}: {exc}", file=sys.stderr)

@@ -38,17 +38,28 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
-def duckdb_config() -> dict[str, str]:
+def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     """Bound DuckDB's memory so a national year fits beside polars on one machine: beyond the
     limit, intermediate results spill to `<file>.tmp/`. CHIBO_MEMORY_LIMIT (e.g. `8GB`)
-    overrides the default of half the machine's memory."""
+    overrides the default of half the machine's memory.
+
+    A warehouse *created* with this config is written in the storage format of DuckDB
+    CHIBO_STORAGE_VERSION (default v1.4.0, so DuckDB 1.4 LTS, 1.5 and 2.x clients — the CLI,
+    DBeaver's JDBC driver — can open it; `latest` is this library's own newest format). An
+    existing file keeps the format it was created with (scripts/convert_storage.py converts
+    one once)."""
     limit = os.environ.get("CHIBO_MEMORY_LIMIT")
     if not limit:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         limit = f"{max(1, total // 2 // 2**30)}GB"
+    import re
+    storage = os.environ.get("CHIBO_STORAGE_VERSION") or "v1.4.0"
+    if not re.fullmatch(r"v\d+\.\d+\.\d+|latest", storage):
+        raise ChiboError(f"CHIBO_STORAGE_VERSION={storage!r}: expected a DuckDB version "
+                         "such as v1.4.0, or latest")
     # checkpoint_threshold: not a checkpoint at every delivery's commit, only every GB of WAL
     return {"memory_limit": limit, "preserve_insertion_order": "false",
-            "checkpoint_threshold": "1GB"}
+            "checkpoint_threshold": "1GB", "storage_compatibility_version": storage}
 
 
 def contract_columns_ddl(kind: str) -> str:
