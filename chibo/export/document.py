@@ -54,13 +54,15 @@ def undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
     return missing
 
 
-def document_warehouse(con: duckdb.DuckDBPyConnection, rules=None) -> None:
+def document_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     """Create the analyst views, then COMMENT ON every table, view and column.
 
+    Everything is read from `con`: the views select from the model's and the run's rulebook
+    tables (`rulebook_thresholds`, `reason_texts`, `levels`, …), never from a rulebook file.
     Comments read "English text / Tiếng Việt". An object without a description is logged and
     left uncommented (the test suite fails on it; the nightly run does not).
     """
-    create_views(con, rules)
+    create_views(con)
     statements: list[str] = []
     for schema, name, typ in _objects(con):
         text = table_comment(name, schema)

@@ -1,43 +1,96 @@
-"""Analyst views (English names). Created by `document_warehouse`."""
-from __future__ import annotations
+"""Analyst views (English names). Created by `document_warehouse`.
 
-import logging
+Every view only selects from and joins the model's tables (`org_years`, `org_months`,
+`member_years`, `cell_year_metrics`, `org_year_classification`, `member_rating_audit`) and
+the run's rulebook tables (`reason_texts`, `levels`, `rulebooks`): none re-derives a rule or
+reads a threshold, so a view cannot disagree with the model. Names and parents are those of
+each year's tree (`org_years`).
+"""
+from __future__ import annotations
 
 import duckdb
 
-log = logging.getLogger(__name__)
-
-DEFAULT_REMOVAL_MONTHS = 3
-COUNTED = "('regular', 'thematic', 'combined')"
-
-ORG_TREE_SELECT = """
-WITH RECURSIVE t(org_id, name, level, kind, parent_id, depth, path, grassroots_id, district_id) AS (
-    SELECT o.org_id, o.name, o.level, o.kind, o.parent_id, 0, [o.org_id],
-           CASE WHEN o.level IN ('dang_bo_co_so', 'chi_bo_co_so') THEN o.org_id END,
-           CASE WHEN o.level = 'cap_tren_co_so' THEN o.org_id END
-    FROM org_units o
-    WHERE o.parent_id IS NULL
-       OR NOT EXISTS (SELECT 1 FROM org_units x WHERE x.org_id = o.parent_id)
-    UNION ALL
-    SELECT c.org_id, c.name, c.level, c.kind, c.parent_id, t.depth + 1,
-           list_append(t.path, c.org_id),
-           CASE WHEN c.level IN ('dang_bo_co_so', 'chi_bo_co_so') THEN c.org_id ELSE t.grassroots_id END,
-           CASE WHEN c.level = 'cap_tren_co_so' THEN c.org_id ELSE t.district_id END
-    FROM org_units c JOIN t ON c.parent_id = t.org_id
-    WHERE t.depth < 64 AND NOT list_contains(t.path, c.org_id)
-)
-SELECT org_id, name, level, kind, parent_id, depth, path, grassroots_id, district_id,
-       row_number() OVER (ORDER BY path) AS tree_order
-FROM t
+# the tree of each year, with the names of the parent, grassroots and upper org that year
+V_ORG_TREE = """
+CREATE OR REPLACE VIEW v_org_tree AS
+SELECT y.year, y.org_id, y.name, y.level, y.kind, y.parent_id, p.name AS parent_name,
+       y.depth, y.path, y.tree_order,
+       y.grassroots_id, g.name AS grassroots_name, y.upper_id, u.name AS upper_name,
+       y.months_active, y.quarters_active, y.valid_from
+FROM org_years y
+LEFT JOIN org_years p ON p.org_id = y.parent_id AND p.year = y.year
+LEFT JOIN org_years g ON g.org_id = y.grassroots_id AND g.year = y.year
+LEFT JOIN org_years u ON u.org_id = y.upper_id AND u.year = y.year
 """
-V_ORG_TREE = "CREATE OR REPLACE VIEW v_org_tree AS" + ORG_TREE_SELECT
 
-V_SUMMARY = """
-CREATE OR REPLACE VIEW v_summary_by_parent_year AS
-SELECT c.parent_id,
-       p.name AS parent_name,
-       p.level AS parent_level,
-       c.year,
+# one row per classification row, with the names of that year's tree and every reason code
+# turned into the text of the row's rulebook (reason_texts: overrides included)
+V_CLASSIFICATION = """
+CREATE OR REPLACE VIEW v_classification_explained AS
+WITH r AS (
+    SELECT org_id, year, rulebook, unnest(reasons) AS code,
+           generate_subscripts(reasons, 1) AS i
+    FROM org_year_classification
+), rt AS (
+    SELECT r.org_id, r.year,
+           list(coalesce(t.text_vi, r.code) ORDER BY r.i) AS reasons_vi,
+           list(coalesce(t.text_en, r.code) ORDER BY r.i) AS reasons_en
+    FROM r LEFT JOIN reason_texts t ON t.rulebook = r.rulebook AND t.code = r.code
+    GROUP BY r.org_id, r.year
+), cr AS (
+    SELECT org_id, year, rulebook, unnest(criteria_reasons) AS code,
+           generate_subscripts(criteria_reasons, 1) AS i
+    FROM org_year_classification
+), crt AS (
+    SELECT cr.org_id, cr.year,
+           list(coalesce(t.text_vi, cr.code) ORDER BY cr.i) AS criteria_reasons_vi,
+           list(coalesce(t.text_en, cr.code) ORDER BY cr.i) AS criteria_reasons_en
+    FROM cr LEFT JOIN reason_texts t ON t.rulebook = cr.rulebook AND t.code = cr.code
+    GROUP BY cr.org_id, cr.year
+)
+SELECT c.year, c.org_id, y.name, c.org_level, c.parent_id, p.name AS parent_name,
+       y.kind, y.depth, y.tree_order, y.grassroots_id, y.upper_id,
+       c.level, c.level_vi, lv.level_short_vi, lv.rank AS level_rank,
+       c.provisional_level, c.quota_demoted,
+       c.four_good, c.political_task_good, c.meeting_quality_good, c.unity_discipline_good,
+       c.members_good,
+       c.reasons, coalesce(rt.reasons_vi, []) AS reasons_vi,
+       coalesce(rt.reasons_en, []) AS reasons_en,
+       c.criteria_reasons, coalesce(crt.criteria_reasons_vi, []) AS criteria_reasons_vi,
+       coalesce(crt.criteria_reasons_en, []) AS criteria_reasons_en,
+       c.rulebook, rb.title_vi AS rulebook_title_vi, c.year_complete,
+       c.official_level, ol.level_vi AS official_level_vi, ol.level_short_vi AS official_level_short_vi,
+       ol.rank AS official_rank, c.audit, c.rank_gap, c.four_good_audit
+FROM org_year_classification c
+LEFT JOIN org_years y ON y.org_id = c.org_id AND y.year = c.year
+LEFT JOIN org_years p ON p.org_id = c.parent_id AND p.year = c.year
+LEFT JOIN levels lv ON lv.level = c.level
+LEFT JOIN levels ol ON ol.level = c.official_level
+LEFT JOIN rulebooks rb ON rb.rulebook = c.rulebook
+LEFT JOIN rt ON rt.org_id = c.org_id AND rt.year = c.year
+LEFT JOIN crt ON crt.org_id = c.org_id AND crt.year = c.year
+"""
+
+# the audit of the official ratings: every org-year with an official rating, the evidence's
+# level beside it, in the order the board reads them (official_higher by rank_gap first)
+V_AUDIT = """
+CREATE OR REPLACE VIEW v_official_rating_audit AS
+SELECT e.year, e.org_id, e.name, e.org_level, e.parent_id, e.parent_name, e.depth, e.tree_order,
+       e.grassroots_id, e.upper_id,
+       e.official_level, e.official_level_vi, e.official_rank,
+       e.level, e.level_vi, e.level_rank,
+       e.audit, CASE e.audit WHEN 'official_higher' THEN 1 WHEN 'official_lower' THEN 2
+                             WHEN 'not_computed' THEN 3 ELSE 4 END AS audit_order,
+       e.rank_gap,
+       o.four_good_awarded, e.four_good, e.four_good_audit,
+       e.reasons, e.reasons_vi, e.criteria_reasons, e.criteria_reasons_vi,
+       o.decided_on, o.decision, e.rulebook
+FROM v_classification_explained e
+LEFT JOIN official_ratings o ON o.org_id = e.org_id AND o.year = e.year
+WHERE e.official_level IS NOT NULL
+"""
+
+_COUNTS = """
        count(*) AS orgs,
        count(c.level) AS classified,
        count(*) FILTER (WHERE c.level = 'excellent') AS excellent,
@@ -50,75 +103,155 @@ SELECT c.parent_id,
        CAST(count(*) FILTER (WHERE c.level = 'failed') AS DOUBLE) * 100 / nullif(count(c.level), 0) AS failed_pct,
        count(*) FILTER (WHERE c.level IS NULL) AS not_classified,
        count(*) FILTER (WHERE c.four_good) AS four_good,
-       CAST(count(*) FILTER (WHERE c.four_good) AS DOUBLE) * 100 / count(*) AS four_good_pct
+       CAST(count(*) FILTER (WHERE c.four_good) AS DOUBLE) * 100 / count(*) AS four_good_pct,
+       count(c.official_level) AS official_rated,
+       count(*) FILTER (WHERE c.audit = 'agrees') AS audit_agrees,
+       count(*) FILTER (WHERE c.audit = 'official_higher') AS audit_official_higher,
+       count(*) FILTER (WHERE c.audit = 'official_lower') AS audit_official_lower,
+       count(*) FILTER (WHERE c.audit = 'not_computed') AS audit_not_computed"""
+
+# direct children of each parent, in that year's tree
+V_SUMMARY = f"""
+CREATE OR REPLACE VIEW v_summary_by_parent_year AS
+SELECT c.year, c.parent_id, p.name AS parent_name, p.level AS parent_level,
+       p.depth AS parent_depth, p.tree_order AS parent_tree_order,{_COUNTS}
 FROM org_year_classification c
-LEFT JOIN org_units p ON p.org_id = c.parent_id
-GROUP BY c.parent_id, p.name, p.level, c.year
+LEFT JOIN org_years p ON p.org_id = c.parent_id AND p.year = c.year
+GROUP BY c.year, c.parent_id, p.name, p.level, p.depth, p.tree_order
 """
 
+# everything below each org of that year's tree (the root's row: the province's total)
+V_SUBTREE = f"""
+CREATE OR REPLACE VIEW v_summary_by_unit_year AS
+WITH below AS (
+    SELECT y.year, y.org_id, unnest(y.path[:-2]) AS unit_id
+    FROM org_years y
+)
+SELECT c.year, b.unit_id, u.name AS unit_name, u.level AS unit_level, u.depth AS unit_depth,
+       u.tree_order AS unit_tree_order,{_COUNTS}
+FROM org_year_classification c
+JOIN below b ON b.org_id = c.org_id AND b.year = c.year
+LEFT JOIN org_years u ON u.org_id = b.unit_id AND u.year = b.year
+GROUP BY c.year, b.unit_id, u.name, u.level, u.depth, u.tree_order
+"""
+
+# one row per member and year the model marks as a removal candidate (member_years), with
+# the cells of the unexcused absences as named in that year's tree
 V_REMOVAL = """
 CREATE OR REPLACE VIEW v_removal_candidates AS
-WITH u AS (
-    SELECT a.member_id, m.cell_id, year(m.meeting_date) AS year,
-           month(m.meeting_date) AS mon, m.meeting_id
-    FROM attendance a
-    JOIN meetings m ON m.meeting_id = a.meeting_id
-    WHERE a.status = 'unexcused' AND m.meeting_type IN {counted}
-), g AS (
-    SELECT member_id, cell_id, year,
-           list(DISTINCT mon ORDER BY mon) AS unexcused_months,
-           count(DISTINCT mon) AS unexcused_month_count,
-           count(DISTINCT meeting_id) AS unexcused_meetings
-    FROM u
-    GROUP BY member_id, cell_id, year
-), t AS (
-    SELECT g.*, {threshold} AS removal_threshold_months FROM g
+WITH my AS (
+    SELECT * FROM member_years WHERE removal_candidate
+), cells AS (
+    SELECT member_id, year, unnest(unexcused_cells) AS cell_id FROM my
+), named AS (
+    SELECT c.member_id, c.year,
+           list(c.cell_id ORDER BY y.tree_order NULLS LAST, c.cell_id) AS cell_ids,
+           list(coalesce(y.name, c.cell_id) ORDER BY y.tree_order NULLS LAST, c.cell_id) AS cell_names,
+           list(DISTINCT y.parent_id) FILTER (WHERE y.parent_id IS NOT NULL) AS parent_ids,
+           list(DISTINCT p.name) FILTER (WHERE p.name IS NOT NULL) AS parent_names,
+           list(DISTINCT y.grassroots_id) FILTER (WHERE y.grassroots_id IS NOT NULL) AS grassroots_ids,
+           list(DISTINCT y.upper_id) FILTER (WHERE y.upper_id IS NOT NULL) AS upper_ids,
+           min(y.tree_order) AS tree_order
+    FROM cells c
+    LEFT JOIN org_years y ON y.org_id = c.cell_id AND y.year = c.year
+    LEFT JOIN org_years p ON p.org_id = y.parent_id AND p.year = y.year
+    GROUP BY c.member_id, c.year
+), missed AS (
+    SELECT my.member_id, my.year, count(*) AS unexcused_meetings
+    FROM my
+    JOIN attendance a ON a.member_id = my.member_id AND a.status = 'unexcused'
+    JOIN meetings m ON m.meeting_id = a.meeting_id AND m.counted
+                   AND year(m.meeting_date) = my.year
+                   AND list_contains(my.unexcused_cells, m.cell_id)
+    GROUP BY my.member_id, my.year
 )
-SELECT t.member_id, mb.full_name, year(mb.birth_date) AS birth_year,
+SELECT my.year, my.member_id, mb.full_name, year(mb.birth_date) AS birth_year,
        mb.cell_id AS register_cell_id,
-       t.cell_id, o.name AS cell_name, o.parent_id, p.name AS parent_name,
-       t.year, t.unexcused_months, t.unexcused_month_count, t.unexcused_meetings,
-       t.removal_threshold_months
-FROM t
-JOIN cell_year_metrics cm ON cm.org_id = t.cell_id AND cm.year = t.year
-LEFT JOIN members mb ON mb.member_id = t.member_id
-LEFT JOIN org_units o ON o.org_id = t.cell_id
-LEFT JOIN org_units p ON p.org_id = o.parent_id
-WHERE t.unexcused_month_count >= t.removal_threshold_months
+       n.cell_ids, n.cell_names, n.parent_ids, n.parent_names, n.grassroots_ids, n.upper_ids,
+       n.tree_order,
+       my.unexcused_months, my.unexcused_month_list, coalesce(x.unexcused_meetings, 0) AS unexcused_meetings,
+       my.longest_excused_streak, my.removal_threshold_months
+FROM my
+LEFT JOIN members mb ON mb.member_id = my.member_id
+LEFT JOIN named n ON n.member_id = my.member_id AND n.year = my.year
+LEFT JOIN missed x ON x.member_id = my.member_id AND x.year = my.year
 """
 
-# Active months of a cell-year form one contiguous range: from the first month the org
-# existed for the whole month, `months_active` long (the as-of date and the dissolution date
-# only cut the end). Active quarters likewise start at the first active month's quarter.
+# the cell-years the metrics show a missing regular month or thematic quarter for, and which
+# ones: the active months and quarters of the model's calendar (org_months) that hold none
 V_MISSING = """
 CREATE OR REPLACE VIEW v_cells_missing_months AS
-WITH base AS (
-    SELECT cm.org_id, cm.year, cm.months_active, cm.regular_months,
-           cm.quarters_active, cm.thematic_quarters,
-           CASE WHEN o.established_on IS NULL OR o.established_on <= make_date(cm.year, 1, 1) THEN 1
-                WHEN day(o.established_on) = 1 THEN month(o.established_on)
-                ELSE month(o.established_on) + 1 END AS first_month
-    FROM cell_year_metrics cm
-    JOIN org_units o ON o.org_id = cm.org_id
-    WHERE cm.regular_months < cm.months_active OR cm.thematic_quarters < cm.quarters_active
-), held AS (
-    SELECT cell_id, year(meeting_date) AS year,
-           list(DISTINCT month(meeting_date)) FILTER (WHERE meeting_type IN ('regular', 'combined')) AS months_held,
-           list(DISTINCT quarter(meeting_date)) FILTER (WHERE meeting_type IN ('thematic', 'combined')) AS quarters_held
-    FROM meetings
-    GROUP BY cell_id, year(meeting_date)
+WITH cm AS (
+    SELECT * FROM cell_year_metrics
+    WHERE regular_months < months_active OR thematic_quarters < quarters_active
+), held_months AS (
+    SELECT DISTINCT cell_id AS org_id, year(meeting_date) AS year, month(meeting_date) AS month
+    FROM meetings WHERE meeting_type IN ('regular', 'combined')
+), held_quarters AS (
+    SELECT DISTINCT cell_id AS org_id, year(meeting_date) AS year, quarter(meeting_date) AS quarter
+    FROM meetings WHERE meeting_type IN ('thematic', 'combined')
+), mm AS (
+    SELECT om.org_id, om.year, list(om.month ORDER BY om.month) AS missing_months
+    FROM org_months om
+    JOIN cm ON cm.org_id = om.org_id AND cm.year = om.year
+    ANTI JOIN held_months h ON h.org_id = om.org_id AND h.year = om.year AND h.month = om.month
+    GROUP BY om.org_id, om.year
+), qq AS (
+    SELECT q.org_id, q.year, list(q.quarter ORDER BY q.quarter) AS missing_quarters
+    FROM (SELECT DISTINCT om.org_id, om.year, om.quarter FROM org_months om
+          JOIN cm ON cm.org_id = om.org_id AND cm.year = om.year
+          WHERE om.quarter_active) q
+    ANTI JOIN held_quarters h ON h.org_id = q.org_id AND h.year = q.year AND h.quarter = q.quarter
+    GROUP BY q.org_id, q.year
 )
-SELECT b.org_id, o.name, o.parent_id, p.name AS parent_name, b.year,
-       b.months_active, b.regular_months,
-       CAST(list_filter(range(b.first_month, b.first_month + b.months_active),
-                        lambda x: NOT list_contains(coalesce(h.months_held, []), x)) AS INTEGER[]) AS missing_months,
-       b.quarters_active, b.thematic_quarters,
-       CAST(list_filter(range((b.first_month - 1) // 3 + 1, (b.first_month - 1) // 3 + 1 + b.quarters_active),
-                        lambda x: NOT list_contains(coalesce(h.quarters_held, []), x)) AS INTEGER[]) AS missing_quarters
-FROM base b
-JOIN org_units o ON o.org_id = b.org_id
-LEFT JOIN org_units p ON p.org_id = o.parent_id
-LEFT JOIN held h ON h.cell_id = b.org_id AND h.year = b.year
+SELECT cm.year, cm.org_id, y.name, y.parent_id, p.name AS parent_name, y.tree_order,
+       cm.months_active, cm.regular_months, CAST(coalesce(mm.missing_months, []) AS INTEGER[]) AS missing_months,
+       cm.quarters_active, cm.thematic_quarters,
+       CAST(coalesce(qq.missing_quarters, []) AS INTEGER[]) AS missing_quarters
+FROM cm
+LEFT JOIN org_years y ON y.org_id = cm.org_id AND y.year = cm.year
+LEFT JOIN org_years p ON p.org_id = y.parent_id AND p.year = y.year
+LEFT JOIN mm ON mm.org_id = cm.org_id AND mm.year = cm.year
+LEFT JOIN qq ON qq.org_id = cm.org_id AND qq.year = cm.year
+"""
+
+# every dissolved org: follow successor_id (latest versions) until an org that is not
+# dissolved, an id nobody delivered, a dissolved org without successor, or a cycle
+V_LINEAGE = """
+CREATE OR REPLACE VIEW v_org_lineage AS
+WITH RECURSIVE cur AS (
+    SELECT org_id, name, level, dissolved_on, successor_id, decision
+    FROM org_units WHERE valid_to IS NULL
+), walk(org_id, next_id, chain, steps, cycle) AS (
+    SELECT org_id, successor_id, [successor_id], 1, successor_id = org_id
+    FROM cur WHERE dissolved_on IS NOT NULL AND successor_id IS NOT NULL
+    UNION ALL
+    SELECT w.org_id, n.successor_id, list_append(w.chain, n.successor_id), w.steps + 1,
+           n.successor_id = w.org_id OR list_contains(w.chain, n.successor_id)
+    FROM walk w JOIN cur n ON n.org_id = w.next_id
+    WHERE NOT w.cycle AND n.dissolved_on IS NOT NULL AND n.successor_id IS NOT NULL
+      AND w.steps < 1000
+), last_step AS (
+    SELECT org_id, arg_max(chain, steps) AS chain, bool_or(cycle) AS cycle
+    FROM walk GROUP BY org_id
+)
+SELECT d.org_id, d.name, d.level, d.dissolved_on, d.decision, d.successor_id,
+       coalesce(l.chain, []) AS successor_chain,
+       CASE WHEN NOT coalesce(l.cycle, false) AND e.org_id IS NOT NULL AND e.dissolved_on IS NULL
+            THEN e.org_id END AS current_id,
+       CASE WHEN NOT coalesce(l.cycle, false) AND e.org_id IS NOT NULL AND e.dissolved_on IS NULL
+            THEN e.name END AS current_name,
+       CASE WHEN NOT coalesce(l.cycle, false) AND e.org_id IS NOT NULL AND e.dissolved_on IS NULL
+            THEN e.level END AS current_level,
+       CASE WHEN coalesce(l.cycle, false) THEN 'cycle'
+            WHEN l.chain IS NULL THEN 'no_successor'
+            WHEN e.org_id IS NULL THEN 'unknown_successor'
+            WHEN e.dissolved_on IS NOT NULL THEN 'no_successor'
+            ELSE 'current' END AS lineage_status
+FROM cur d
+LEFT JOIN last_step l ON l.org_id = d.org_id
+LEFT JOIN cur e ON e.org_id = l.chain[-1]
+WHERE d.dissolved_on IS NOT NULL
 """
 
 V_NO_LOCAL = """
@@ -127,9 +260,9 @@ SELECT o.org_id, o.name, o.level, o.parent_id, p.name AS parent_name,
        count(m.member_id) FILTER (WHERE m.status IN ('active', 'exempt')) AS members_active,
        count(m.member_id) FILTER (WHERE m.status IN ('active', 'exempt') AND m.is_local) AS local_members
 FROM org_units o
-LEFT JOIN org_units p ON p.org_id = o.parent_id
+LEFT JOIN org_units p ON p.org_id = o.parent_id AND p.valid_to IS NULL
 LEFT JOIN members m ON m.cell_id = o.org_id
-WHERE o.level IN ('chi_bo', 'chi_bo_co_so') AND o.dissolved_on IS NULL
+WHERE o.valid_to IS NULL AND o.level IN ('chi_bo', 'chi_bo_co_so') AND o.dissolved_on IS NULL
 GROUP BY o.org_id, o.name, o.level, o.parent_id, p.name
 HAVING count(m.member_id) FILTER (WHERE m.status IN ('active', 'exempt') AND m.is_local) = 0
 """
@@ -137,13 +270,10 @@ HAVING count(m.member_id) FILTER (WHERE m.status IN ('active', 'exempt') AND m.i
 V_ERRORS = """
 CREATE OR REPLACE VIEW v_data_errors_by_file AS
 WITH f AS (
-    SELECT path AS file,
-           arg_max(kind, {order}) AS kind,
-           arg_max(status, {order}) AS status,
-           arg_max(rows_read, {order}) AS rows_read,
-           arg_max(rows_loaded, {order}) AS rows_loaded,
-           arg_max(error, {order}) AS error
-    FROM files {where} GROUP BY path
+    SELECT path AS file, arg_max(kind, delivery_id) AS kind, arg_max(status, delivery_id) AS status,
+           arg_max(rows_read, delivery_id) AS rows_read, arg_max(rows_loaded, delivery_id) AS rows_loaded,
+           arg_max(error, delivery_id) AS error
+    FROM files WHERE NOT superseded GROUP BY path
 ), q AS (
     SELECT file, any_value(kind) AS kind, count(DISTINCT source_row) AS quarantined_rows,
            count(*) AS problems
@@ -167,88 +297,24 @@ WHERE coalesce(q.problems, 0) > 0 OR coalesce(pe.pending_rows, 0) > 0
    OR f.status IN ('rejected', 'unsupported_format')
 """
 
-VIEW_NAMES = ("v_org_tree", "v_summary_by_parent_year", "v_removal_candidates",
-              "v_cells_missing_months", "v_cells_without_local_members", "v_data_errors_by_file")
+# in creation order (a view may read an earlier one)
+VIEWS: dict[str, str] = {
+    "v_org_tree": V_ORG_TREE,
+    "v_classification_explained": V_CLASSIFICATION,
+    "v_official_rating_audit": V_AUDIT,
+    "v_summary_by_parent_year": V_SUMMARY,
+    "v_summary_by_unit_year": V_SUBTREE,
+    "v_removal_candidates": V_REMOVAL,
+    "v_cells_missing_months": V_MISSING,
+    "v_org_lineage": V_LINEAGE,
+    "v_cells_without_local_members": V_NO_LOCAL,
+    "v_data_errors_by_file": V_ERRORS,
+}
+VIEW_NAMES = tuple(VIEWS)
 
 
-def _rule_value(rules, year: int, name: str, default):
-    try:
-        rb = rules.for_year(year)
-    except Exception:  # noqa: BLE001
-        return default
-    for get in (lambda: getattr(rb, name), lambda: rb.thresholds[name], lambda: rb[name],
-                lambda: rb.get(name)):
-        try:
-            v = get()
-        except Exception:  # noqa: BLE001
-            continue
-        if v is not None and not callable(v):
-            return v
-    return default
-
-
-def removal_threshold_sql(con: duckdb.DuckDBPyConnection, rules=None, column: str = "g.year") -> str:
-    """SQL expression giving the removal threshold (months) of the year in `column`."""
-    if rules is None:
-        try:
-            from chibo.rulebooks import load_rulebooks
-            rules = load_rulebooks(None)
-        except Exception as exc:  # noqa: BLE001
-            log.info("rulebooks not available (%s); removal threshold %s", exc, DEFAULT_REMOVAL_MONTHS)
-            return str(DEFAULT_REMOVAL_MONTHS)
-    years: set[int] = set()
-    for table, col in (("cell_year_metrics", "year"), ("meetings", "year(meeting_date)")):
-        try:
-            years |= {r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {table}").fetchall()
-                      if r[0] is not None}
-        except duckdb.Error:
-            pass
-    whens = []
-    for y in sorted(years):
-        v = _rule_value(rules, y, "removal_unexcused_months", DEFAULT_REMOVAL_MONTHS)
-        try:
-            whens.append(f"WHEN {int(y)} THEN {int(v)}")
-        except (TypeError, ValueError):
-            continue
-    if not whens:
-        return str(DEFAULT_REMOVAL_MONTHS)
-    return f"CASE {column} {' '.join(whens)} ELSE {DEFAULT_REMOVAL_MONTHS} END"
-
-
-def _files_current(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """How to pick the current delivery of a path in `files` (latest; not superseded)."""
-    cols = {r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'files' "
-        "AND schema_name = 'main'").fetchall()}
-    return {"order": "delivery_id" if "delivery_id" in cols else "first_run_id",
-            "where": "WHERE NOT coalesce(superseded, false)" if "superseded" in cols else ""}
-
-
-def create_views(con: duckdb.DuckDBPyConnection, rules=None, only_missing: bool = False) -> list[str]:
-    """Create every analyst view; a view whose source tables are missing is skipped (logged).
-
-    `only_missing`: leave views that already exist alone.
-    """
-    existing = {r[0] for r in con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()} if only_missing else set()
-    threshold = removal_threshold_sql(con, rules, "g.year")
-    ddl = {
-        "v_org_tree": V_ORG_TREE,
-        "v_summary_by_parent_year": V_SUMMARY,
-        "v_removal_candidates": V_REMOVAL.format(counted=COUNTED, threshold=threshold),
-        "v_cells_missing_months": V_MISSING,
-        "v_cells_without_local_members": V_NO_LOCAL,
-        "v_data_errors_by_file": V_ERRORS.format(**_files_current(con)),
-    }
-    # one statement per view: the run works in a private file, so no transaction is needed,
-    # and a view whose tables are missing must not take the others down with it
-    made = []
-    for name, sql in ddl.items():
-        if name in existing:
-            continue
-        try:
-            con.execute(sql)
-            made.append(name)
-        except duckdb.Error as exc:
-            log.warning("view %s not created: %s", name, exc)
-    return made
+def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Create (or replace) every analyst view; a missing model table is an error."""
+    for sql in VIEWS.values():
+        con.execute(sql)
+    return list(VIEWS)

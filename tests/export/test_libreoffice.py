@@ -1,17 +1,27 @@
-"""Open the exports in a real spreadsheet program: LibreOffice headless.
+"""Open the exports in a real spreadsheet program, as an official would: LibreOffice headless.
+
+CSV and .xlsx open with their Vietnamese text intact; the official workbooks print (→ PDF) on
+A4 landscape, one page wide, a few pages for the summary, pages growing with rows and never
+with columns.
 
 CI needs: apt-get update && apt-get install -y --no-install-recommends libreoffice-calc
+(.ci/run installs it when missing).
 """
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
+
+from chibo.export import write_exports
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = [
@@ -26,18 +36,27 @@ def convert(src: Path, target: str, outdir: Path, profile: Path, infilter: str |
            "--convert-to", target, "--outdir", str(outdir)]
     if infilter:
         cmd.insert(3, f"--infilter={infilter}")
-    proc = subprocess.run(cmd + [str(src)], capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(cmd + [str(src)], capture_output=True, text=True, timeout=300)
     ext = target.split(":")[0]
     out = outdir / f"{src.stem}.{ext}"
     assert proc.returncode == 0 and out.exists(), (proc.stdout, proc.stderr)
     return out
 
 
+def pdf_pages(pdf: Path) -> list[tuple[float, float]]:
+    """(width, height) in points of every page of a PDF LibreOffice wrote."""
+    data = pdf.read_bytes()
+    pages = re.findall(rb"/Type\s*/Page\b(?!s)", data)
+    boxes = [tuple(float(x) for x in m.groups()) for m in
+             re.finditer(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)]
+    assert pages, "no page in the PDF"
+    return boxes[-len(pages):] if len(boxes) >= len(pages) else [(0.0, 0.0)] * len(pages)
+
+
 def test_csv_opens_in_libreoffice(exports, tmp_path):
-    # CSV (UTF-8 with BOM, comma) -> xlsx through LibreOffice's CSV import: Vietnamese survives,
-    # and neutralised cells stay text, not formulas.
+    # CSV (UTF-8 with BOM, comma) -> xlsx through LibreOffice's CSV import: Vietnamese survives
     src = tmp_path / "xep-loai.csv"
-    shutil.copy(exports / "2023" / "xep-loai-to-chuc-2023.csv", src)
+    shutil.copy(exports / "2025" / "xep-loai-to-chuc-2025.csv", src)
     out = convert(src, "xlsx", tmp_path / "out", tmp_path / "profile", infilter="CSV:44,34,76,1")
     ws = openpyxl.load_workbook(out).active
     headers = [c.value for c in ws[1]]
@@ -45,21 +64,56 @@ def test_csv_opens_in_libreoffice(exports, tmp_path):
                            "Tên tổ chức cấp trên", "Xếp loại", "Xếp loại (tên đầy đủ)"]
     assert "Đoàn kết, kỷ luật tốt" in headers and "4 tốt" in headers
     values = {str(c.value) for row in ws.iter_rows(min_row=2) for c in row if c.value is not None}
-    assert "Hoàn thành xuất sắc nhiệm vụ" in values and "Không hoàn thành nhiệm vụ" in values
-    assert "'=Đảng bộ xã Đức Mạnh" in values
+    assert "Hoàn thành tốt nhiệm vụ" in values and "Đảng bộ xã Cư Jút" in values
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
 
 
 def test_xlsx_opens_in_libreoffice(exports, tmp_path):
-    # xlsx -> CSV (UTF-8) through LibreOffice: sheet, headers and Vietnamese values survive.
+    # official xlsx -> CSV (UTF-8) through LibreOffice: title block, headers and values survive
     src = tmp_path / "xoa-ten.xlsx"
-    shutil.copy(exports / "2024" / "de-nghi-xoa-ten-2024.xlsx", src)
-    out = convert(src, "csv:Text - txt - csv (StarCalc):44,34,76,1", tmp_path / "out",
+    shutil.copy(exports / "2025" / "de-nghi-xoa-ten-2025.xlsx", src)
+    out = convert(src, "csv:Text - txt - csv (StarCalc):44,34,76,1", tmp_path / "out", tmp_path / "profile")
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    assert rows[0][0] == "ĐẢNG BỘ TỈNH ĐẮK NÔNG (THỬ NGHIỆM)"
+    assert any(r and r[0] == "Số liệu tính đến ngày 15/03/2026" for r in rows)
+    h = next(i for i, r in enumerate(rows) if r and r[0] == "Mã đảng viên")
+    assert rows[h][:4] == ["Mã đảng viên", "Họ và tên", "Năm sinh", "Chi bộ"]
+    assert {r[1] for r in rows[h + 1:h + 3]} == {"Bùi Thị Sơn", "Phan Minh Thắng"}
+    assert any("Người lập biểu" in r for r in rows) and any("T/M Ban Thường vụ" in r for r in rows)
+
+
+def test_reports_print_a4_landscape_one_page_wide(exports, tmp_path):
+    for stem in ("tong-hop-xep-loai-2025", "xep-loai-to-chuc-2025", "doi-chieu-xep-loai-2025",
+                 "chat-luong-sinh-hoat-chi-bo-2025"):
+        pdf = convert(exports / "2025" / f"{stem}.xlsx", "pdf", tmp_path / "pdf", tmp_path / "profile")
+        pages = pdf_pages(pdf)
+        assert all(w > h for w, h in pages), (stem, pages)          # landscape
+        assert all(abs(w - 841.9) < 2 and abs(h - 595.3) < 2 for w, h in pages), (stem, pages)  # A4
+        sheets = len(openpyxl.load_workbook(exports / "2025" / f"{stem}.xlsx").sheetnames)
+        assert len(pages) == sheets, (stem, len(pages))             # the example fits one page a sheet
+
+
+def test_pages_grow_with_rows_never_with_columns(example_db, tmp_path):
+    # the same classification report with 40× the rows: more pages, each still one page wide
+    # (a report whose columns spilled would print every page twice or more)
+    db = tmp_path / "big.duckdb"
+    shutil.copy(example_db, db)
+    c = duckdb.connect(str(db))
+    n = c.execute("SELECT count(*) FROM org_year_classification WHERE year = 2025").fetchone()[0]
+    for k in range(39):
+        c.execute(f"""
+            INSERT INTO org_year_classification
+            SELECT * REPLACE (org_id || '-K{k}' AS org_id) FROM org_year_classification
+            WHERE year = 2025 AND org_id NOT LIKE '%-K%'""")
+        c.execute(f"""
+            INSERT INTO org_years
+            SELECT * REPLACE (org_id || '-K{k}' AS org_id, tree_order + {(k + 1) * 1000} AS tree_order)
+            FROM org_years WHERE year = 2025 AND org_id NOT LIKE '%-K%'""")
+    write_exports(c, tmp_path / "out", dt.date(2026, 3, 15))
+    c.close()
+    pdf = convert(tmp_path / "out" / "2025" / "xep-loai-to-chuc-2025.xlsx", "pdf", tmp_path / "pdf",
                   tmp_path / "profile")
-    text = out.read_bytes().decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    assert rows[0] == ["Mã đảng viên", "Họ và tên", "Năm sinh", "Chi bộ", "Mã chi bộ", "Tổ chức cấp trên",
-                       "Các tháng vắng không lý do", "Số tháng vắng không lý do", "Số buổi vắng không lý do"]
-    names = [r[1] for r in rows[1:]]
-    assert names == ["-Lê Văn Cường", "Nguyễn Văn An", '=HYPERLINK("http://x")']   # text, not evaluated
-    assert rows[1][3] == "-Chi bộ thôn Đức Thành" and rows[1][6] == "1, 3, 5"
+    pages = pdf_pages(pdf)
+    rows = 40 * n
+    assert 2 <= len(pages) <= rows // 8, (len(pages), rows)
+    assert all(w > h for w, h in pages)
