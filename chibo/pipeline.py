@@ -245,7 +245,7 @@ def export(ctx: RunContext) -> dict:
     def work():
         document_warehouse(ctx.con)
         # reports go live with the warehouse they come from: written aside, moved in by publish
-        return write_exports(ctx.con, ctx.next_exports)
+        return write_exports(ctx.con, ctx.next_exports, ctx.settings.as_of)
     if "model" in ctx.skipped and (ctx.settings.exports / "du-lieu-loi.csv").exists():
         ctx.skipped.add("export")   # the reports of this very state are already there
         return {"exports": []}
