@@ -563,8 +563,8 @@ _SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
     "audit_not_computed": ("Officially rated but not classified by the evidence", "Số có xếp loại chính thức nhưng chưa xếp loại theo số liệu"),
 }
 for _view in ("v_summary_by_parent_year", "v_summary_by_unit_year"):
-    for _col, _text in _SUMMARY_COLUMNS.items():
-        COLUMNS[(_view, _col)] = _text
+    for _name, _text in _SUMMARY_COLUMNS.items():
+        COLUMNS[(_view, _name)] = _text
 
 
 STAGING = ("Staging, every validated row of every delivery before the current state per key: ",

@@ -80,7 +80,7 @@ th { background: #ddebf7; }
 """
 
 
-def _units(y: "Year") -> list[dict]:
+def _units(y: Year) -> list[dict]:
     """The cấp trên cơ sở of the year (else the organisations at depth 1), in tree order."""
     rows = y.con.sql("""
         SELECT * FROM v_summary_by_unit_year WHERE year = ? AND unit_level = 'cap_tren_co_so'
@@ -99,7 +99,7 @@ def _layout(fig: go.Figure, title: str, ytitle: str, **kw) -> go.Figure:
     return fig
 
 
-def levels_chart(y: "Year", units: list[dict]) -> go.Figure:
+def levels_chart(y: Year, units: list[dict]) -> go.Figure:
     names = [u["unit_name"] for u in units]
     fig = go.Figure()
     for code in LEVEL_CODES:
@@ -108,10 +108,10 @@ def levels_chart(y: "Year", units: list[dict]) -> go.Figure:
     fig.add_bar(name="Chưa xếp loại", x=names, y=[u["not_classified"] for u in units],
                 marker_color=COLORS[None])
     return _layout(fig, f"Kết quả xếp loại tổ chức đảng theo đảng bộ cấp trên cơ sở, năm {y.year}",
-                   "Số tổ chức", barmode="stack")
+                   "Số tổ chức", barmode="stack", yaxis_tickformat="d")
 
 
-def meetings_chart(y: "Year") -> go.Figure:
+def meetings_chart(y: Year) -> go.Figure:
     months = y.con.execute("""
         WITH held AS (
             SELECT DISTINCT cell_id AS org_id, year(meeting_date) AS year, month(meeting_date) AS month
@@ -139,10 +139,10 @@ def meetings_chart(y: "Year") -> go.Figure:
     fig.add_bar(name="Chi bộ hoạt động trong quý", x=qx, y=[a for _, a, _ in quarters], marker_color="#eaeef2")
     fig.add_bar(name="Chi bộ có sinh hoạt chuyên đề", x=qx, y=[h for _, _, h in quarters], marker_color="#8250df")
     return _layout(fig, f"Sinh hoạt thường kỳ theo tháng và sinh hoạt chuyên đề theo quý, năm {y.year}",
-                   "Số chi bộ", barmode="group")
+                   "Số chi bộ", barmode="group", yaxis_tickformat="d")
 
 
-def rates_chart(y: "Year") -> go.Figure:
+def rates_chart(y: Year) -> go.Figure:
     rows = y.con.execute("""
         SELECT coalesce(t.upper_name, t.grassroots_name, 'Khác') AS unit, m.org_id,
                m.attendance_rate * 100 AS attendance, m.speaking_rate * 100 AS speaking
@@ -158,7 +158,7 @@ def rates_chart(y: "Year") -> go.Figure:
                    "Tỷ lệ (%)", boxmode="group")
 
 
-def trend_chart(y: "Year") -> go.Figure:
+def trend_chart(y: Year) -> go.Figure:
     rows = y.con.execute("""
         SELECT year, excellent_pct, good_pct, completed_pct, failed_pct, four_good_pct
         FROM v_summary_by_unit_year WHERE unit_depth = 0 AND year BETWEEN ? AND ?
@@ -173,14 +173,14 @@ def trend_chart(y: "Year") -> go.Figure:
     return _layout(fig, "Xu hướng ba năm của toàn tỉnh", "Tỷ lệ (%)")
 
 
-def four_good_chart(y: "Year", units: list[dict]) -> go.Figure:
+def four_good_chart(y: Year, units: list[dict]) -> go.Figure:
     fig = go.Figure(go.Bar(name="Tỷ lệ 4 tốt (% trên tổng số tổ chức)", x=[u["unit_name"] for u in units],
                            y=[u["four_good_pct"] for u in units],
                            text=[f"{u['four_good']}/{u['orgs']}" for u in units], marker_color="#1a7f37"))
     return _layout(fig, f"Tỷ lệ tổ chức đạt 4 tốt theo đảng bộ cấp trên cơ sở, năm {y.year}", "Tỷ lệ (%)")
 
 
-def removal_chart(y: "Year", units: list[dict]) -> go.Figure:
+def removal_chart(y: Year, units: list[dict]) -> go.Figure:
     counts = dict(y.con.execute("""
         SELECT u.upper_id, count(DISTINCT r.member_id)
         FROM v_removal_candidates r, unnest(r.upper_ids) AS u(upper_id)
@@ -189,10 +189,10 @@ def removal_chart(y: "Year", units: list[dict]) -> go.Figure:
                            y=[counts.get(u["unit_id"], 0) for u in units], marker_color="#cf222e"))
     months = y.value("removal_unexcused_months")
     return _layout(fig, f"Đảng viên vắng sinh hoạt không lý do từ {months} tháng trở lên, năm {y.year}",
-                   "Số đảng viên")
+                   "Số đảng viên", yaxis_tickformat="d")
 
 
-def audit_chart(y: "Year", units: list[dict]) -> go.Figure:
+def audit_chart(y: Year, units: list[dict]) -> go.Figure:
     names = [u["unit_name"] for u in units]
     fig = go.Figure()
     for col, label, color in (("audit_agrees", "Thống nhất với số liệu", "#1a7f37"),
@@ -201,10 +201,10 @@ def audit_chart(y: "Year", units: list[dict]) -> go.Figure:
                               ("audit_not_computed", "Chưa xếp loại được theo số liệu", "#8c959f")):
         fig.add_bar(name=label, x=names, y=[u[col] for u in units], marker_color=color)
     return _layout(fig, f"Xếp loại chính thức đối chiếu với số liệu, năm {y.year}", "Số tổ chức",
-                   barmode="stack")
+                   barmode="stack", yaxis_tickformat="d")
 
 
-def _audit_table(y: "Year") -> str:
+def _audit_table(y: Year) -> str:
     rows = y.con.execute("""
         SELECT name, parent_name, official_level_vi, coalesce(level_vi, 'Chưa xếp loại'), rank_gap,
                array_to_string(reasons_vi, '; ')
@@ -219,7 +219,7 @@ def _audit_table(y: "Year") -> str:
     return f"<table>{head}{body}</table>"
 
 
-def render(y: "Year") -> str:
+def render(y: Year) -> str:
     units = _units(y)
     charts = [
         ("levels", "Kết quả xếp loại", levels_chart(y, units)),
@@ -252,5 +252,5 @@ def render(y: "Year") -> str:
         CHECK_SCRIPT, "</body>", "</html>"])
 
 
-def write_html_report(y: "Year", path: "Path") -> "Path":
+def write_html_report(y: Year, path: Path) -> Path:
     return write_text(render(y), path)

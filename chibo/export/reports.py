@@ -62,7 +62,8 @@ class Year:
         self.issuer = root[0][0] if root else ""
         rb = con.execute("SELECT DISTINCT t.rulebook, r.title_vi FROM rulebook_thresholds t "
                          "JOIN rulebooks r USING (rulebook) WHERE t.year = ?", [year]).fetchall()
-        self.rulebook, self.rulebook_title = (rb[0][0], rb[0][1]) if rb else (None, None)
+        self.rulebook: str | None = rb[0][0] if rb else None
+        self.rulebook_title: str | None = rb[0][1] if rb else None
         self.thresholds = {name: (value, num, den) for name, value, num, den in con.execute(
             "SELECT name, value, numerator, denominator FROM rulebook_thresholds WHERE year = ?",
             [year]).fetchall()}

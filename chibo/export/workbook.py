@@ -72,7 +72,7 @@ class Report:
     sheets: list[Sheet]
 
     @classmethod
-    def single(cls, stem: str, sheet: Sheet) -> "Report":
+    def single(cls, stem: str, sheet: Sheet) -> Report:
         return cls(stem, sheet.frame.drop([c for c in HIDDEN if c in sheet.frame.columns]), [sheet])
 
 
@@ -197,7 +197,8 @@ def _write_sheet(wb: xlsxwriter.Workbook, fm: _Formats, sheet: Sheet, heading: H
                    fm.get(**base, italic=True, align="center"))
     r += 1
     for note in sheet.notes:
-        _merge(ws, r, 0, last, note, fm.get(**{**base, "font_size": 10}, italic=True, text_wrap=True))
+        small = fm.get(**{**base, "font_size": 10}, italic=True, text_wrap=True)
+        _merge(ws, r, 0, last, note, small)
         r += 1
     r += 1
     header_row = r

@@ -67,7 +67,8 @@ def messy_db(tmp_path_factory) -> Path:
     shutil.copytree(MESSY_RAW, raw)
     (raw / "ghi-chu.docx").write_bytes(b"PK not a data file")
     (raw / "attendance" / "2024-03-01").mkdir(parents=True)
-    (raw / "attendance" / "2024-03-01" / "khong-co-tieu-de.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (raw / "attendance" / "2024-03-01" / "khong-co-tieu-de.csv").write_text(
+        "a,b\n1,2\n", encoding="utf-8")
     (raw / "attendance" / "2024-03-01" / "cho-buoi-hop.csv").write_text(
         "meeting_id,member_id,status,spoke,absence_reason\nSH-KHONG-CO,DV001,present,true,\n",
         encoding="utf-8")
@@ -120,8 +121,8 @@ def analyst_db(tmp_path_factory) -> Path:
     raw = base / "raw"
     shutil.copytree(EXAMPLE / "raw", raw)
     (raw / "meetings" / "2026-03-01-h01-bo-sung.csv").write_text(
-        MEETINGS_HEADER + "\nH01-X001-C01.20260220.X1,H01-X001-C01,2026-02-20,extraordinary,16:00,15:00,,"
-        "DV000001,DV000002,0,false,false,false,true,\n", encoding="utf-8")
+        MEETINGS_HEADER + "\nH01-X001-C01.20260220.X1,H01-X001-C01,2026-02-20,extraordinary,"
+        "16:00,15:00,,DV000001,DV000002,0,false,false,false,true,\n", encoding="utf-8")
     (raw / "attendance" / "2026-03-01-h01-bo-sung.csv").write_text(
         "meeting_id,member_id,status,spoke,absence_reason\nH01-X001-C01.20260227.R99,DV000001,present,true,\n",
         encoding="utf-8")
