@@ -22,7 +22,8 @@ def test_worked_example_end_to_end_agrees_with_expected(tmp_path):
         capture_output=True, text=True)
     last = out.stdout.strip().splitlines()[-1]
     assert out.returncode == 0, last
-    assert "38/38 org-years agree (0 fields differ)" in last
+    assert "classification: 71/71 org-years agree (0 fields differ)" in last, last
+    assert "org_years: 78/78" in last and "member_rating_audit: 4/4" in last, last
     # the published file is the only one left, and analysts can open it read-only
     assert [p.name for p in s.warehouse.parent.iterdir() if "next" in p.name] == []
     con = duckdb.connect(str(s.warehouse), read_only=True)
