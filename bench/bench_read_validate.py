@@ -18,6 +18,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chibo.read import read_file  # noqa: E402
+from chibo.rulebooks import load_rulebooks  # noqa: E402
 from chibo.validate import validate_frame  # noqa: E402
 
 
@@ -64,7 +65,8 @@ def main() -> None:
         t0 = time.perf_counter()
         read = read_file(path, "attendance")
         t1 = time.perf_counter()
-        result = validate_frame(read, "attendance", path.name, date(2025, 12, 31))
+        result = validate_frame(read, "attendance", path.name, date(2025, 12, 31),
+                                load_rulebooks())
         t2 = time.perf_counter()
     bad = result.quarantine["source_row"].n_unique()
     assert result.rows_read == result.valid.height + bad

@@ -58,16 +58,17 @@ def _failure_cases(schema: pa.DataFrameSchema, work: pl.DataFrame) -> pl.DataFra
             labels.append((column, check.name))
     if not exprs:
         return _no_failures()
-    verdicts = lf.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("__pos"), *exprs).collect()
+    verdicts = lf.select(*exprs).collect()
     parts = []
     for i, (column, check_name) in enumerate(labels):
-        bad = verdicts.filter(~pl.col(f"__ok{i}")).select("__pos")
-        if bad.height:
-            parts.append(bad.join(work.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("__pos"),
-                                              pl.col(column).cast(pl.String).alias("value")),
-                                  on="__pos", how="left")
-                         .with_columns(column_name=pl.lit(column), check_name=pl.lit(check_name))
-                         .select("__pos", "column_name", "check_name", "value"))
+        positions = verdicts.select(pl.arg_where(~pl.col(f"__ok{i}")).cast(pl.Int64)).to_series()
+        if positions.len():
+            parts.append(pl.DataFrame({
+                "__pos": positions,
+                "column_name": pl.repeat(column, positions.len(), eager=True),
+                "check_name": pl.repeat(check_name, positions.len(), eager=True),
+                "value": work[column].gather(positions).cast(pl.String),
+            }))
     return pl.concat(parts) if parts else _no_failures()
 
 
