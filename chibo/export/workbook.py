@@ -138,9 +138,9 @@ def _column_widths(df: pl.DataFrame, wrap: tuple[str, ...]) -> dict[str, float]:
         if df.schema[col].is_numeric():     # a number: as wide as its header's longest word
             width = max(8, data + 2, longest_word + 2)
         else:
-            width = max(8, min(data + 2, 40), min(len(col), 16) + 2, longest_word + 2)
+            width = max(8, min(data + 2, 28), min(len(col), 16) + 2, longest_word + 2)
             if col in wrap:
-                width = min(max(width, 16), 40)
+                width = min(max(width, 16), 32)
         out[col] = float(min(48, width))
     return out
 
@@ -210,7 +210,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, fm: _Formats, sheet: Sheet, heading: H
     for j, col in enumerate(df.columns):
         ws.set_column(j, j, widths[col])
         ws.write_string(header_row, j, col, head)
-    ws.set_row(header_row, 48)
+    ws.set_row(header_row, 15 * max([3] + [_lines(c, widths[c]) for c in df.columns]))
     columns = [df.get_column(c).to_list() for c in df.columns]
     for i in range(df.height):
         row = header_row + 1 + i
