@@ -29,3 +29,13 @@ def test_key_questions_return_rows(documented_readonly):
     # the fixture has something to show for the questions that matter most
     non_empty = sum(1 for a in answers if a)
     assert non_empty >= len(BLOCKS) - 1, [i + 1 for i, a in enumerate(answers) if not a]
+
+
+RULES_DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"   # tracing a level
+RULES_BLOCKS = re.findall(r"```sql\n(.*?)```", RULES_DOC.read_text(encoding="utf-8"), flags=re.S)
+
+
+@pytest.mark.parametrize("sql", RULES_BLOCKS,
+                         ids=[f"rules{i + 1}" for i in range(len(RULES_BLOCKS))])
+def test_rules_doc_sql_runs_and_answers(documented_readonly, sql):
+    assert documented_readonly.sql(sql).fetchall()
