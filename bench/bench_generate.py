@@ -1,7 +1,9 @@
 """Benchmark the generator: wall time and peak RSS, each in a fresh process.
 
-python bench/bench_generate.py [--provinces N]   (national is measured on N of 63 provinces
-for one year and extrapolated linearly: work is strictly per province and month)
+python bench/bench_generate.py [--provinces N]   (national is measured on the first N of the 63
+old provinces, in the order of the 34 new ones — N = 2 is the first merged pair, through the
+reorganisation of 1/7/2025 — for one year and extrapolated linearly: work is strictly per old
+province and month)
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ t = time.perf_counter()
 kw = {"provinces": prov} if scale == "national" else {}
 s = generate(scale, years, out, seed=1, as_of=dt.date(years[1] + 1, 2, 1), **kw)
 print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "members": s.members, "meetings": s.meetings, "attendance_rows": s.attendance_rows, "files": s.files}))
+                  "members": s.members, "meetings": s.meetings, "attendance_rows": s.attendance_rows, "files": s.files,
+                  "orgs": s.orgs, "official_ratings": s.official_ratings, "inflated": len(s.inflated_ratings)}))
 """
 
 
@@ -41,8 +44,9 @@ def main() -> None:
     ap.add_argument("--provinces", type=int, default=2)
     a = ap.parse_args()
     p = run("province", 2023, 2025, 0)
-    print(f"province 2023-2025: {p['seconds']:.1f} s, peak RSS {p['rss_mb']:.0f} MB, "
-          f"{p['attendance_rows']:,} attendance rows, {p['files']} files, {p['bytes'] / 1e6:.0f} MB")
+    print(f"province 2023-2025: {p['seconds']:.1f} s, peak RSS {p['rss_mb']:.0f} MB, {p['orgs']:,} orgs, "
+          f"{p['members']:,} members, {p['attendance_rows']:,} attendance rows, {p['official_ratings']:,} official "
+          f"ratings ({p['inflated']} planted inflated), {p['files']} files, {p['bytes'] / 1e6:.0f} MB")
     n = run("national", 2025, 2025, a.provinces)
     f = 63 / a.provinces
     print(f"national 2025, {a.provinces}/63 provinces: {n['seconds']:.1f} s, peak RSS {n['rss_mb']:.0f} MB, "

@@ -132,9 +132,12 @@ def cmd_demo(args) -> int:
     settings = _settings(args)
     if not has_data_files(settings.raw):
         from chibo.generate import generate
-        print(f"chibo demo: generating the demo province 2023–2025 (seed 1) into {settings.raw} …",
-              flush=True)
-        generate("province", (2023, 2025), settings.raw, seed=1, as_of=settings.as_of)
+        # the three years ending in the as-of year, data up to the as-of date: the current year
+        # has its meetings (and provisional rows), the complete ones their ratings and audit
+        years = (settings.as_of.year - 2, settings.as_of.year)
+        print(f"chibo demo: generating the demo province {years[0]}–{years[1]} up to "
+              f"{settings.as_of} (seed 1) into {settings.raw} …", flush=True)
+        generate("province", years, settings.raw, seed=1, as_of=settings.as_of)
     cmd_run(args)
     print(f"Open it read-only: python -c \"import duckdb; "
           f"print(duckdb.connect('{settings.warehouse}', read_only=True)"

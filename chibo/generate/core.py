@@ -15,6 +15,7 @@ import polars as pl
 from chibo.contract import CONTRACT
 from chibo.generate import names as N
 from chibo.generate.rng import pyrandom, uniform
+from chibo.generate.tree import EVE, REFORM, MergedSpec, ProvinceSpec, build_tree, org_year
 from chibo.generate.writers import write_frame
 
 EPOCH = dt.date(1970, 1, 1)
@@ -46,6 +47,8 @@ EXC_P = [0.035, 0.07, 0.1, 0.14]
 AWAY_P = [0.0, 0.01, 0.025, 0.03]
 REMOVAL_P = [0.0, 0.004, 0.015, 0.03]
 NO_ATT_P = [0.0, 0.0, 0.02, 0.04]
+MAT_ON_TIME_P = [0.97, 0.9, 0.75, 0.6]
+MATERIALS_RULE_FROM = dt.date(2025, 10, 28)   # HD 42-HD/BTCTW
 EXTRA_P = 0.03
 SLOTS = [450, 480, 840, 1140, 1170]  # 07:30 08:00 14:00 19:00 19:30
 
@@ -60,21 +63,6 @@ def pick(vals: list, idx: pl.Expr) -> pl.Expr:
 
 
 # ---------------------------------------------------------------- specs
-@dataclass
-class ProvinceSpec:
-    number: int                     # 1..63
-    prefix: str                     # id prefix ("" for the province scale)
-    name: str
-    districts: list[tuple[str, str, list[str]]]
-    other_dbcs_per_district: int
-    n_cbcs: int
-    n_chibo: int
-    n_members: int
-    rich: bool                      # xlsx / Excel CSV / corrections / bad rows
-    group_by_district: bool
-    slug: str = ""
-
-
 @dataclass
 class BadRow:
     kind: str
@@ -95,128 +83,49 @@ class Counters:
     attendance_rows: int = 0
     assessments: int = 0
     member_ratings: int = 0
+    official_ratings: int = 0
     files: int = 0
     files_by_kind: dict = field(default_factory=dict)
     files_by_style: dict = field(default_factory=dict)
     bad_rows: list = field(default_factory=list)
+    planted_ratings: list = field(default_factory=list)
 
 
-def dak_nong_spec(members: int = 27_541) -> ProvinceSpec:
-    return ProvinceSpec(1, "", N.PROVINCE_NAME, N.DISTRICTS, 12, 271, 1716, members,
-                        rich=True, group_by_district=True, slug="dak-nong")
+DAK_NONG_MEMBERS = 27_541
+LAM_DONG_MEMBERS = 4_600
 
 
-def national_spec(p: int) -> ProvinceSpec:
+def province_spec(members: int | None = None) -> MergedSpec:
+    """The demo province: Đắk Nông (as of 11/2022: 8 districts, 71 communes, ~27,500 members)
+    and two districts of the old Lâm Đồng, merged on 1/7/2025 into the new Lâm Đồng."""
+    total = DAK_NONG_MEMBERS + LAM_DONG_MEMBERS
+    m_dn = DAK_NONG_MEMBERS if members is None else max(300, round(members * DAK_NONG_MEMBERS / total))
+    m_ld = LAM_DONG_MEMBERS if members is None else max(150, members - m_dn)
+    dn = ProvinceSpec(1, "", N.PROVINCE_NAME, N.DISTRICTS, 11, 271, 1716, m_dn, rich=True,
+                      group_by_district=True, slug="dak-nong", plant_bad=True, n_bophan=4)
+    ld = ProvinceSpec(2, "LD-", N.LAM_DONG_OLD, N.LAM_DONG_DISTRICTS, 6, 40, 260, m_ld, rich=True,
+                      group_by_district=True, slug="lam-dong", n_bophan=1, new_names=N.LAM_DONG_NEW_NAMES)
+    return MergedSpec(1, "M-", N.NEW_PROVINCE_NAME, "lam-dong-moi", [dn, ld])
+
+
+def _national_old(p: int) -> ProvinceSpec:
     r = pyrandom("national-names", p)
     districts = []
     for k in range(18):
         dname = f"{r.choice(N.PLACE_SYLLABLES)} {r.choice(N.PLACE_SYLLABLES)}"
         communes = [f"xã {r.choice(N.PLACE_SYLLABLES)} {r.choice(N.PLACE_SYLLABLES)}" for _ in range(9)]
         districts.append((f"huyện {dname}", f"h{k + 1:02d}", communes))
-    return ProvinceSpec(p, f"T{p:02d}-", N.PROVINCES_63[p - 1], districts, 12, 610, 3834, 88_889,
+    return ProvinceSpec(p, f"T{p:02d}-", N.PROVINCES_63[p - 1], districts, 11, 610, 3834, 88_889,
                         rich=False, group_by_district=False, slug=f"t{p:02d}")
 
 
-# ---------------------------------------------------------------- the tree
-def build_tree(spec: ProvinceSpec, seed: int, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Every org of the province, with internal columns (district, mix, cell, est/diss)."""
-    r = pyrandom(seed, "tree", spec.number)
-    rows: list[dict] = []
-    root = f"{spec.prefix}TINH" if spec.prefix else "TINH"
-
-    def add(org_id, name, level, parent, kind, district, mix=0, est=None, weight=1.0):
-        rows.append(dict(org_id=org_id, name=name, level=level, parent_id=parent, kind=kind,
-                         established_on=est, dissolved_on=None, district=district, mix=mix,
-                         weight=weight))
-
-    add(root, f"Đảng bộ tỉnh {spec.name}", "tinh", None, "other", -1)
-    nd = len(spec.districts)
-    # grassroots organisations
-    dbcs: list[tuple[str, str, int, str, bool]] = []  # (id, kind, district, commune name, urban)
-    for i, (dname, _slug, communes) in enumerate(spec.districts):
-        hid = f"{spec.prefix}H{i + 1:02d}"
-        add(hid, f"Đảng bộ {dname}", "cap_tren_co_so", root, "other", i)
-        for j, c in enumerate(communes):
-            xid = f"{hid}-X{j + 1:02d}"
-            add(xid, f"Đảng bộ {c}", "dang_bo_co_so", hid, "commune", i)
-            dbcs.append((xid, "commune", i, c, not c.startswith("xã")))
-        for j in range(spec.other_dbcs_per_district):
-            nm, kind = N.AGENCY_DBCS[j % len(N.AGENCY_DBCS)]
-            nm = nm.format(p=r.choice(N.PLACE_SYLLABLES) + " " + r.choice(N.PLACE_SYLLABLES))
-            did = f"{hid}-D{j + 1:02d}"
-            add(did, f"Đảng bộ {nm}", "dang_bo_co_so", hid, kind, i,
-                est=dt.date(r.randint(1976, 2015), r.randint(1, 12), r.randint(1, 28)) if r.random() < 0.4 else None)
-            dbcs.append((did, kind, i, dname, False))
-    # chi bộ cơ sở, spread over districts
-    for k in range(spec.n_cbcs):
-        i = k % nd
-        hid = f"{spec.prefix}H{i + 1:02d}"
-        nm, kind = N.CBCS_NAMES[r.randrange(len(N.CBCS_NAMES))]
-        nm = nm.format(p=r.choice(N.PLACE_SYLLABLES) + " " + r.choice(N.PLACE_SYLLABLES),
-                       d=spec.districts[i][0])
-        add(f"{hid}-B{k // nd + 1:03d}", f"Chi bộ {nm}", "chi_bo_co_so", hid, kind, i,
-            est=dt.date(r.randint(1980, 2018), r.randint(1, 12), r.randint(1, 28)) if r.random() < 0.5 else None,
-            weight=0.8)
-    # chi bộ under đảng bộ cơ sở
-    w = [(2.3 if kind == "commune" else 1.0) * (0.7 + 0.6 * r.random()) for (_, kind, *_x) in dbcs]
-    extra = spec.n_chibo - 3 * len(dbcs)
-    counts = [3] * len(dbcs)
-    for k in r.choices(range(len(dbcs)), weights=w, k=extra):
-        counts[k] += 1
-    for (did, kind, i, cname, urban), n in zip(dbcs, counts):
-        district_name = spec.districts[i][0]
-        hmong_area = ("Glong" in district_name or "Tuy Đức" in district_name)
-        for j in range(n):
-            cid = f"{did}-C{j + 1:02d}"
-            est = dt.date(r.randint(1980, 2018), r.randint(1, 12), r.randint(1, 28)) if r.random() < 0.35 else None
-            if kind == "commune":
-                special = [("Chi bộ Quân sự", "armed_forces"), ("Chi bộ Công an", "armed_forces"),
-                           ("Chi bộ Trường Tiểu học", "public_service"), ("Chi bộ Cơ quan", "agency")]
-                if n >= 8 and j < 4:
-                    nm, k2 = special[j]
-                    nm = f"{nm} {cname}" if j != 2 else f"{nm} {r.choice(N.PLACE_SYLLABLES)} {r.choice(N.PLACE_SYLLABLES)}"
-                    add(cid, nm, "chi_bo", did, k2, i, est=est, weight=0.7)
-                    continue
-                mix, x = 0, r.random()
-                if urban:
-                    nm = f"Chi bộ Tổ dân phố {j + 1}"
-                elif x < 0.2:
-                    nm, mix = f"Chi bộ bon {N.BON_NAMES[j % len(N.BON_NAMES)]}", 1
-                elif x < 0.27:
-                    nm, mix = f"Chi bộ {N.BUON_NAMES[j % len(N.BUON_NAMES)]}", 2
-                elif hmong_area and x < 0.4:
-                    nm, mix = f"Chi bộ thôn {j + 1}", 3
-                else:
-                    nm = f"Chi bộ thôn {j + 1}"
-                add(cid, nm, "chi_bo", did, "residential", i, mix=mix, est=est, weight=1.3)
-            else:
-                names = N.AGENCY_CELLS.get(kind, N.AGENCY_CELLS["agency"])
-                nm = names[j % len(names)] + (f" {j // len(names) + 1}" if j >= len(names) else "")
-                add(cid, f"Chi bộ {nm}", "chi_bo", did, kind, i, est=est, weight=0.9)
-    df = pl.DataFrame(rows, schema={
-        "org_id": pl.String, "name": pl.String, "level": pl.String, "parent_id": pl.String,
-        "kind": pl.String, "established_on": pl.Date, "dissolved_on": pl.Date,
-        "district": pl.Int32, "mix": pl.Int32, "weight": pl.Float64})
-    # cells established or dissolved during the period
-    nyears = end.year - start.year + 1
-    span = max(60, (end - start).days)
-    n_change = max(2, round(0.0015 * spec.n_chibo * nyears))
-    chibo = df.filter(pl.col("level") == "chi_bo", pl.col("kind") == "residential")["org_id"].to_list()
-    dissolved = r.sample(chibo, n_change)
-    diss_dates = {c: start + dt.timedelta(days=r.randrange(40, span)) for c in dissolved}
-    df = df.with_columns(pl.col("org_id").replace_strict(diss_dates, default=None, return_dtype=pl.Date)
-                         .alias("dissolved_on"))
-    new_rows = []
-    parents = df.filter(pl.col("level") == "dang_bo_co_so", pl.col("kind") == "commune").rows(named=True)
-    for k in range(n_change):
-        p = parents[r.randrange(len(parents))]
-        est = start + dt.timedelta(days=r.randrange(20, span))
-        new_rows.append(dict(org_id=f"{p['org_id']}-N{k + 1:02d}", name=f"Chi bộ Khu dân cư mới số {k + 1}",
-                             level="chi_bo", parent_id=p["org_id"], kind="residential",
-                             established_on=est, dissolved_on=None, district=p["district"], mix=0, weight=0.0))
-    df = pl.concat([df, pl.DataFrame(new_rows, schema=df.schema)])
-    return df
-
+def national_specs() -> list[MergedSpec]:
+    """63 province-shaped trees (~5.6 million members) merged into the 34 provinces of 1/7/2025."""
+    out = []
+    for k, (name, olds) in enumerate(N.PROVINCES_34, start=1):
+        specs = [_national_old(N.PROVINCES_63.index(x) + 1) for x in olds]
+        out.append(MergedSpec(k, f"M{k:02d}-", name, f"m{k:02d}", specs))
+    return out
 
 # ---------------------------------------------------------------- the register
 def build_members(spec: ProvinceSpec, cells: pl.DataFrame, seed: int, start: dt.date,
@@ -225,10 +134,12 @@ def build_members(spec: ProvinceSpec, cells: pl.DataFrame, seed: int, start: dt.
     r = pyrandom(seed, "members", spec.number)
     cell_list = cells["cell"].to_list()
     weights = cells["weight"].to_list()
-    is_new = cells["weight"].eq(0).to_list()
+    is_new = cells["is_new"].to_list()
     new_sizes = {c: r.randint(6, 12) for c, nw in zip(cell_list, is_new) if nw}
     n_base = spec.n_members - sum(new_sizes.values())
-    base_cells = [c for c, nw in zip(cell_list, is_new) if not nw]
+    # every cell of the start gets 3 members at least; cells made by a merger get theirs from
+    # the merged cells, cells set up later their own new members
+    base_cells = [c for c, w in zip(cell_list, weights) if w > 0]
     assign = base_cells * 3
     assign += r.choices(cell_list, weights=weights, k=n_base - len(assign))
     for c, s in new_sizes.items():
@@ -336,6 +247,7 @@ def member_rows(m: pl.DataFrame, cells: pl.DataFrame, cell_col: str = "cell",
 class Deliverer:
     def __init__(self, out: Path, spec: ProvinceSpec, seed: int, as_of: dt.date, counters: Counters):
         self.out, self.spec, self.seed, self.as_of, self.c = out, spec, seed, as_of, counters
+        self.on_touch = None
 
     def style(self, kind: str, group: str, tag: object) -> str:
         if not self.spec.rich:
@@ -354,8 +266,14 @@ class Deliverer:
         # has fewer): such a file is written clean instead
         if mutate is not None and df.height >= MIN_ROWS_TO_MUTATE:
             from chibo.generate.writers import _to_strings
-            s = _to_strings(df, kind, "plain")
-            s = mutate(s, rel)
+            s0 = _to_strings(df, kind, "plain")
+            s = mutate(s0, rel)
+            if self.on_touch is not None:   # the rows a planted problem spoils
+                a = s.head(s0.height).select(pl.all().fill_null("\0"))
+                same = (a == s0.select(pl.all().fill_null("\0"))).select(pl.all_horizontal(pl.all())).to_series()
+                changed = ~same
+                changed = pl.concat([changed, pl.Series([True] * (s.height - s0.height), dtype=pl.Boolean)])
+                self.on_touch(kind, s.filter(changed))
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(s.write_csv().encode("utf-8"))
         else:
@@ -450,7 +368,11 @@ def _month_meetings(cy: pl.DataFrame, seed: int, p: int, y: int, m: int, as_of: 
         45 + (pl.col("v_dur") * 43).floor()).otherwise(dur).cast(pl.Int32)
     start_min = pl.when(pl.col("v_slot") < 0.15).then(pick(SLOTS, (pl.col("v_slot") * 33).floor() % len(SLOTS))).otherwise(pl.col("start_min"))
     mt = mt.with_columns(start_min.cast(pl.Int32).alias("s_min"), dur.alias("dur"))
-    posted = pl.when(pl.col("v_mat") < 0.6).then(pl.col("date") - 1 - (pl.col("v_mat2") * 5).floor().cast(pl.Int32)).otherwise(None)
+    # materials on Sổ tay đảng viên: 1–5 days before for most, on the day (late) or never for
+    # some; from HD 42 (2025-10-28) the rule counts and weaker cells break it more often
+    on_time = pl.when(pl.col("date") >= o(MATERIALS_RULE_FROM)).then(pick(MAT_ON_TIME_P, tier)).otherwise(0.7)
+    posted = (pl.when(pl.col("v_mat") < on_time).then(pl.col("date") - 1 - (pl.col("v_mat2") * 5).floor().cast(pl.Int32))
+              .when(pl.col("v_mat") < on_time + (1 - on_time) * 0.5).then(pl.col("date")).otherwise(None))
     mt = mt.with_columns(
         (pl.col("cell_id") + "." + pl.col("date").cast(pl.Date).dt.strftime("%Y%m%d") + "." + pl.col("letter")).alias("meeting_id"),
         pl.col("date").cast(pl.Date).alias("meeting_date"),
@@ -504,76 +426,236 @@ def _month_attendance(mt: pl.DataFrame, mem: pl.DataFrame, my: pl.DataFrame, see
     return a.rename({"usp": "_"}).with_columns(pl.col("status").eq("present").and_(pl.col("_") < pl.col("speak_p")).alias("spoke"))
 
 
-def _cells_of(tree: pl.DataFrame, seed: int, p: int, members_first: dict | None = None) -> pl.DataFrame:
-    cells = tree.filter(pl.col("level").is_in(["chi_bo", "chi_bo_co_so"])).with_row_index("cell")
+# ---------------------------------------------------------------- cells and evidence
+CELL_LEVELS = ("chi_bo", "chi_bo_co_so")
+ASSESSED = ("cap_tren_co_so", "dang_bo_co_so", "chi_bo_co_so", "chi_bo")
+
+
+def _cells_of(tree: pl.DataFrame, seed: int, p: int) -> pl.DataFrame:
+    """One row per cell (an org that is a cell in any of its versions), with its internal index."""
+    ids = tree.filter(pl.col("level").is_in(CELL_LEVELS))["org_id"].unique()
+    cells = tree.filter(pl.col("valid_from").is_null(), pl.col("org_id").is_in(ids.implode())).with_row_index("cell")
     cells = cells.with_columns(pl.col("cell").cast(pl.Int32), pl.col("org_id").alias("cell_id"),
                                pl.col("established_on").cast(pl.Int32).alias("est"),
                                pl.col("dissolved_on").cast(pl.Int32).alias("diss"),
-                               (pl.col("weight") == 0).alias("is_new"),
+                               pl.col("churn_new").alias("is_new"),
                                uniform(cells.height, seed, "pers", p).alias("pers"))
-    # est before the period does not matter for activity; keep it (≤ start)
+    # members of a merged cell go to the new cell; of another dissolved cell, to a sibling that
+    # lives through the whole period
     r = pyrandom(seed, "moves", p)
-    rows = cells.select("cell", "parent_id", "diss", "is_new").rows()
+    index = dict(zip(cells["cell_id"].to_list(), cells["cell"].to_list()))
+    rows = cells.select("cell", "parent_id", "diss", "is_new", "merge_target", "successor_id").rows()
     by_parent: dict = {}
-    for c, par, diss, new in rows:
-        if diss is None and not new:
+    for c, par, diss, new, target, _s in rows:
+        if diss is None and not new and not target:
             by_parent.setdefault(par, []).append(c)
-    move = [r.choice(by_parent.get(par) or [c]) if diss is not None else None for c, par, diss, _ in rows]
+    move: list[int | None] = []
+    for c, par, diss, _n, _t, succ in rows:
+        if diss is None:
+            move.append(None)
+        elif succ in index:
+            move.append(index[succ])
+        else:
+            move.append(r.choice(by_parent.get(par) or [c]))
     return cells.with_columns(pl.Series("move_to", move, dtype=pl.Int32))
 
 
-def generate_one(spec: ProvinceSpec, years: tuple[int, int], out: Path, seed: int, as_of: dt.date,
-                 c: Counters) -> None:
-    start, end = dt.date(years[0], 1, 1), dt.date(years[1], 12, 31)
-    p = spec.number
-    dv = Deliverer(out, spec, seed, as_of, c)
-    tree = build_tree(spec, seed, start, end)
-    tree = tree.filter(pl.col("established_on").is_null() | (pl.col("established_on") <= as_of))
-    tree = tree.with_columns(pl.when(pl.col("dissolved_on") <= as_of).then(pl.col("dissolved_on")).otherwise(None).alias("dissolved_on"))
-    cells = _cells_of(tree, seed, p)
-    mem = build_members(spec, cells, seed, start, end, as_of)
-    mem = mem.filter(pl.col("joined") <= o(as_of), pl.col("start") <= o(as_of))
-    first2 = mem.group_by("cell").agg(pl.col("member_id").sort().first().alias("chair"),
-                                      pl.col("member_id").sort().slice(1, 1).first().alias("secretary"))
-    cells = cells.join(first2, on="cell", how="left", maintain_order="left").with_columns(
-        pl.col("chair").fill_null("DV000000"), pl.col("secretary").fill_null(pl.col("chair")).fill_null("DV000000"))
-    org_cols = [col.name for col in CONTRACT["org_units"].columns]
-    s_o = o(start)
-    groups = list(range(len(spec.districts))) if spec.group_by_district else [None]
+class Evidence:
+    """What chibo will read of each cell-year, gathered month by month (regular months held,
+    attendance counts of counted meetings), and the org-years the planted problems spoil."""
 
-    def gname(g):
-        return spec.districts[g][1] if g is not None else spec.slug
+    def __init__(self) -> None:
+        self.reg: list[pl.DataFrame] = []
+        self.att: list[pl.DataFrame] = []
+        self.spoiled: dict[int | None, set[str]] = {}
 
-    def split(df: pl.DataFrame, col: str = "district"):
-        for g in groups:
-            yield g, (df.filter(pl.col(col) == g) if g is not None else df)
+    def spoil(self, ids, year: int | None) -> None:
+        self.spoiled.setdefault(year, set()).update(x for x in ids if x)
 
-    # ---- the org tree: initial file + changes in the month they happen
-    deliv0 = min(dt.date(years[0], 1, 5), as_of)
-    initial = tree.filter(pl.col("established_on").is_null() | (pl.col("established_on") <= start))
-    init_rows = initial.select(org_cols).with_columns(pl.lit(None, dtype=pl.Date).alias("dissolved_on"))
+    def spoiled_in(self, year: int) -> list[str]:
+        return sorted(self.spoiled.get(year, set()) | self.spoiled.get(None, set()))
+
+    def on_touch(self, kind: str, rows: pl.DataFrame) -> None:
+        if kind == "meetings":
+            for cid, d in rows.select("cell_id", "meeting_date").iter_rows():
+                self.spoil([cid], int(d[:4]) if d and d[:4].isdigit() else None)
+        elif kind == "attendance":
+            for mid in rows["meeting_id"].to_list():
+                parts = (mid or "").split(".")
+                self.spoil([parts[0]], int(parts[1][:4]) if len(parts) > 1 and parts[1][:4].isdigit() else None)
+        elif kind == "members":
+            self.spoil(rows["cell_id"].to_list(), None)
+        elif kind in ("assessments", "official_ratings"):
+            for oid, y in rows.select("org_id", "year").iter_rows():
+                self.spoil([oid], int(y) if y and y.isdigit() else None)
+        elif kind == "member_ratings":
+            for cid, y in rows.select("cell_id", "year").iter_rows():
+                self.spoil([cid], int(y) if y and y.isdigit() else None)
+
+    def add_month(self, m: int, mt: pl.DataFrame, att: pl.DataFrame) -> None:
+        self.reg.append(mt.filter(pl.col("meeting_type").is_in(["regular", "combined"]))
+                        .select(pl.col("cell"), pl.lit(m, dtype=pl.Int32).alias("m")).unique())
+        self.att.append(att.filter(pl.col("meeting_type") != "extraordinary").group_by("cell").agg(
+            (pl.col("status") == "present").sum().cast(pl.Int64).alias("present"),
+            (pl.col("status") == "excused").sum().cast(pl.Int64).alias("excused"),
+            (pl.col("status") == "unexcused").sum().cast(pl.Int64).alias("unexcused")))
+
+    def year_frame(self, cells: pl.DataFrame, y: int, as_of: dt.date) -> pl.DataFrame:
+        """cell, regular_months (active months only), present, excused, unexcused; resets."""
+        months = pl.DataFrame({"m": list(range(1, 13))}, schema={"m": pl.Int32}).with_columns(
+            pl.col("m").map_elements(lambda m: o(dt.date(y, m, 1)), return_dtype=pl.Int32).alias("f"),
+            pl.col("m").map_elements(lambda m: o(month_last(y, m)), return_dtype=pl.Int32).alias("l"))
+        reg = pl.concat(self.reg) if self.reg else pl.DataFrame(schema={"cell": pl.Int32, "m": pl.Int32})
+        reg = (reg.join(months, on="m").join(cells.select("cell", "est", "diss"), on="cell")
+               .filter((pl.col("est").is_null() | (pl.col("est") <= pl.col("f"))) &
+                       (pl.col("diss").is_null() | (pl.col("diss") >= pl.col("l"))) & (pl.col("l") <= o(as_of)))
+               .group_by("cell").agg(pl.col("m").n_unique().cast(pl.Int32).alias("regular_months")))
+        att = (pl.concat(self.att).group_by("cell").agg(pl.col("present", "excused", "unexcused").sum())
+               if self.att else pl.DataFrame(schema={"cell": pl.Int32, "present": pl.Int64,
+                                                     "excused": pl.Int64, "unexcused": pl.Int64}))
+        self.reg, self.att = [], []
+        out = cells.select("cell", "cell_id").join(reg, on="cell", how="left").join(att, on="cell", how="left")
+        return out.with_columns(pl.col("regular_months").fill_null(0),
+                                *[pl.col(c).fill_null(0) for c in ("present", "excused", "unexcused")])
+
+
+# ---------------------------------------------------------------- org_units deliveries
+ORG_COLS = [col.name for col in CONTRACT["org_units"].columns]
+V2_OPTIONAL = ("valid_from", "successor_id", "decision")
+
+
+def _org_rows(df: pl.DataFrame, known_by: dt.date) -> pl.DataFrame:
+    """Contract columns; a dissolution (date, successor, decision) only once it has happened."""
+    known = pl.col("dissolved_on").is_not_null() & (pl.col("dissolved_on") <= known_by)
+    return df.with_columns(
+        pl.when(known).then(pl.col("dissolved_on")).otherwise(None).alias("dissolved_on"),
+        pl.when(known).then(pl.col("successor_id")).otherwise(None).alias("successor_id"),
+        pl.when(known | (pl.col("dissolved_on").is_null() & pl.col("established_on").is_not_null()))
+        .then(pl.col("decision")).otherwise(None).alias("decision")).select(ORG_COLS)
+
+
+def _deliver_tree(dv: Deliverer, tree: pl.DataFrame, spec: ProvinceSpec, start: dt.date, end: dt.date,
+                  as_of: dt.date, c: Counters) -> None:
+    deliv0 = min(start + dt.timedelta(days=4), as_of)
+    init = tree.filter((pl.col("established_on").is_null() | (pl.col("established_on") <= start)) &
+                       (pl.col("valid_from").is_null() | (pl.col("valid_from") <= start)))
+    init_rows = _org_rows(init, start - dt.timedelta(days=1))
+    # a period that starts before the reform gets its first tree in the v1 layout
+    init_rows = init_rows.drop([k for k in V2_OPTIONAL if init_rows[k].null_count() == init_rows.height])
     mut = None
-    if spec.rich:
+    if spec.plant_bad:
         def mut(s, rel):  # a cell typed with its dissolution before its establishment
             bad = pl.DataFrame({k: [None] for k in s.columns}, schema=s.schema).with_columns(
-                pl.lit("H01-X01-C99").alias("org_id"), pl.lit("Chi bộ thôn 99 (nhập thử)").alias("name"),
-                pl.lit("chi_bo").alias("level"), pl.lit("H01-X01").alias("parent_id"),
+                pl.lit(f"{spec.prefix}H01-X01-C99").alias("org_id"), pl.lit("Chi bộ thôn 99 (nhập thử)").alias("name"),
+                pl.lit("chi_bo").alias("level"), pl.lit(f"{spec.prefix}H01-X01").alias("parent_id"),
                 pl.lit("residential").alias("kind"), pl.lit("2020-05-01").alias("established_on"),
                 pl.lit("2019-05-01").alias("dissolved_on"))
             _bad(c, "org_units", rel, s.height, "dissolved_on", "dissolved_before_established")
             return pl.concat([s, bad])
     dv.write(init_rows, "org_units", deliv0, f"{spec.slug}-cay-to-chuc", mutate=mut)
-    c.orgs += tree.height
+    # the reorganisation, delivered on 1/7/2025: dissolutions, new versions, new organisations
+    if start < REFORM <= min(end, as_of):
+        gone = tree.filter(pl.col("role") == "reform", pl.col("dissolved_on") == EVE)
+        dv.write(_org_rows(gone, REFORM), "org_units", REFORM, f"{spec.slug}-giai-the")
+        moved = tree.filter(pl.col("valid_from") == REFORM)
+        dv.write(_org_rows(moved, REFORM), "org_units", REFORM, f"{spec.slug}-sap-xep",
+                 dv.style("org_units", spec.slug, "reform"))
+        made = tree.filter(pl.col("role").is_in(["reform", "shared"]), pl.col("established_on") == REFORM)
+        dv.write(_org_rows(made, REFORM), "org_units", REFORM, f"{spec.slug}-thanh-lap")
+
+
+def _deliver_churn(dv: Deliverer, tree: pl.DataFrame, first: dt.date, last: dt.date, deliv: dt.date,
+                   split, gname) -> None:
+    """Cells set up or dissolved in a month: every version known by the delivery."""
+    chg = tree.filter(pl.col("role") == "churn",
+                      pl.col("established_on").is_between(first, last) | pl.col("dissolved_on").is_between(first, last))
+    if not chg.height:
+        return
+    chg = chg.filter(pl.col("valid_from").is_null() | (pl.col("valid_from") <= deliv))
+    for g, part in split(chg):
+        dv.write(_org_rows(part, deliv), "org_units", deliv, f"{gname(g)}-thanh-lap-giai-the")
+
+
+# ---------------------------------------------------------------- one province
+@dataclass
+class GroupState:
+    """What the new provincial bodies (shared by the old provinces of one new province) need
+    to be rated: their sub-units' estimates, collected from each old province."""
+    subs: dict = field(default_factory=dict)        # year -> [frames]
+    own: dict = field(default_factory=dict)         # year -> (org-year frame, assessment frame)
+
+
+def generate_group(ns: MergedSpec, years: tuple[int, int], out: Path, seed: int, as_of: dt.date,
+                   c: Counters, limit: int | None = None) -> int:
+    """Every old province of one new province; returns how many old provinces it generated."""
+    state = GroupState()
+    done = 0
+    for oi, spec in enumerate(ns.olds):
+        if limit is not None and done >= limit:
+            break
+        generate_one(spec, ns, oi, years, out, seed, as_of, c, state)
+        done += 1
+    lead = ns.olds[0]
+    dv = Deliverer(out, lead, seed, as_of, c)
+    for y in sorted(state.own):
+        oy, ass = state.own[y]
+        subs = pl.concat(state.subs.get(y, [])) if state.subs.get(y) else None
+        _deliver_official(dv, lead, y, oy, ass, None, None, subs, seed, as_of, c, Evidence(),
+                          lambda df: [(None, df)], lambda g: ns.slug, shared_only=True, state=None, ns=ns)
+    return done
+
+
+def generate_one(spec: ProvinceSpec, ns: MergedSpec, oi: int, years: tuple[int, int], out: Path, seed: int,
+                 as_of: dt.date, c: Counters, state: GroupState) -> None:
+    start, end = dt.date(years[0], 1, 1), dt.date(years[1], 12, 31)
+    p = spec.number
+    dv = Deliverer(out, spec, seed, as_of, c)
+    ev = Evidence()
+    dv.on_touch = ev.on_touch
+    tree = build_tree(spec, ns, oi, seed, start, end)
+    tree = tree.filter((pl.col("established_on").is_null() | (pl.col("established_on") <= as_of)) &
+                       (pl.col("valid_from").is_null() | (pl.col("valid_from") <= as_of)))
+    later = pl.col("dissolved_on") > as_of
+    tree = tree.with_columns(*[pl.when(later).then(None).otherwise(pl.col(k)).alias(k)
+                               for k in ("dissolved_on", "successor_id", "decision")])
+    cells = _cells_of(tree, seed, p)
+    mem = build_members(spec, cells, seed, start, end, as_of)
+    mem = mem.filter(pl.col("joined") <= o(as_of), pl.col("start") <= o(as_of))
+    s_o = o(start)
+    # the cell a member sits in at the start, and the cells chaired from the members' cells
+    mem = mem.with_columns(pl.when(pl.col("move_day") < s_o).then(pl.col("new_cell")).otherwise(pl.col("cell"))
+                           .alias("cell0"))
+    seats = pl.concat([mem.select("cell", "member_id"),
+                       mem.filter(pl.col("new_cell").is_not_null()).select(pl.col("new_cell").alias("cell"), "member_id")])
+    first2 = seats.group_by("cell").agg(pl.col("member_id").sort().first().alias("chair"),
+                                        pl.col("member_id").sort().slice(1, 1).first().alias("secretary"))
+    cells = cells.join(first2, on="cell", how="left", maintain_order="left").with_columns(
+        pl.col("chair").fill_null("DV000000"), pl.col("secretary").fill_null(pl.col("chair")).fill_null("DV000000"))
+    groups = list(range(len(spec.districts) + 1)) if spec.group_by_district else [None]
+
+    def gname(g):
+        if g is None:
+            return spec.slug
+        return spec.districts[g][1] if g < len(spec.districts) else f"{spec.slug}-khoi"
+
+    def split(df: pl.DataFrame, col: str = "district"):
+        for g in groups:
+            yield g, (df.filter(pl.col(col) == g) if g is not None else df)
+
+    _deliver_tree(dv, tree, spec, start, end, as_of, c)
+    c.orgs += tree["org_id"].n_unique()
 
     # ---- the initial register
     init_mem = mem.filter(pl.col("start") <= s_o, pl.col("joiner").not_(), pl.col("is_new").not_())
     st0 = pl.when(pl.col("exempt")).then(pl.lit("exempt")).otherwise(pl.lit("active"))
-    init_mem = init_mem.join(cells.select("cell", "district"), on="cell", how="left", maintain_order="left")
+    init_mem = init_mem.join(cells.select(pl.col("cell").alias("cell0"), "district"), on="cell0", how="left",
+                             maintain_order="left")
     for g, part in split(init_mem):
-        rows = member_rows(part, cells, status=st0)
+        rows = member_rows(part, cells, "cell0", status=st0)
         style, mut = dv.style("members", gname(g), "init"), None
-        if spec.rich and g == 1:
+        if spec.plant_bad and g == 1:
             style = "plain"
+
             def mut(s, rel):
                 s = _set(s, 4, "official_on", "1950-01-01")
                 _bad(c, "members", rel, 4, "official_on", "official_before_joined")
@@ -583,7 +665,8 @@ def generate_one(spec: ProvinceSpec, years: tuple[int, int], out: Path, seed: in
                 s = _set(s, 14, "birth_date", "12/13/1980")
                 _bad(c, "members", rel, 14, "birth_date", "invalid_date")
                 return s
-        dv.write(rows, "members", deliv0, f"{gname(g)}-so-dang-vien", style, mutate=mut)
+        dv.write(rows, "members", min(start + dt.timedelta(days=4), as_of), f"{gname(g)}-so-dang-vien", style,
+                 mutate=mut)
     c.members += mem.height
 
     bad_month = (years[0], 3)
@@ -618,38 +701,37 @@ def generate_one(spec: ProvinceSpec, years: tuple[int, int], out: Path, seed: in
             mt = _month_meetings(cy, seed, p, y, m, as_of)
             att = _month_attendance(mt, mem, my_att, seed, p, y, m)
             att = att.join(cells.select("cell", "district"), on="cell", how="left", maintain_order="left")
+            ev.add_month(m, mt, att)
             c.meetings += mt.height
             c.attendance_rows += att.height
             f_o, l_o = o(first), o(month_last(y, m))
             # register changes of the month
             chg = []
-            j = mem.filter(((pl.col("joiner") | pl.col("is_new")) & (pl.col("start") >= f_o) & (pl.col("start") <= l_o)))
+            # a register row names the cell the member sits in that month (after a move, the new one)
+            cur = pl.when(pl.col("move_day") < f_o).then(pl.col("new_cell")).otherwise(pl.col("cell")).alias("cur")
+            j = mem.with_columns(cur).filter(((pl.col("joiner") | pl.col("is_new")) & (pl.col("start") >= f_o) & (pl.col("start") <= l_o)))
             if j.height:
-                chg.append(member_rows(j, cells, status=pl.lit("active")).with_columns(j["cell"]))
+                chg.append(member_rows(j, cells, "cur", status=pl.lit("active")).with_columns(j["cur"].alias("cell")))
             mv = mem.filter(pl.col("move_day").is_between(f_o, l_o))
             if mv.height:
                 chg.append(member_rows(mv, cells, "new_cell", status=st0).with_columns(mv["new_cell"].alias("cell")))
-            lv = mem.filter(pl.col("end").is_between(f_o, l_o))
+            lv = mem.with_columns(cur).filter(pl.col("end").is_between(f_o, l_o))
             if lv.height:
-                chg.append(member_rows(lv, cells).with_columns(lv["cell"]))
-            rm = mem.filter(pl.col("removed_from").is_between(f_o, l_o))
+                chg.append(member_rows(lv, cells, "cur").with_columns(lv["cur"].alias("cell")))
+            rm = mem.with_columns(cur).filter(pl.col("removed_from").is_between(f_o, l_o))
             if rm.height:
-                chg.append(member_rows(rm, cells, status=pl.lit("removed")).with_columns(rm["cell"]))
+                chg.append(member_rows(rm, cells, "cur", status=pl.lit("removed")).with_columns(rm["cur"].alias("cell")))
             chg_df = (pl.concat(chg).unique("member_id", keep="last", maintain_order=True)
                       .join(cells.select("cell", "district"), on="cell", how="left", maintain_order="left")
                       if chg else None)
-            org_chg = tree.filter(pl.col("established_on").is_between(first, month_last(y, m)) |
-                                  pl.col("dissolved_on").is_between(first, month_last(y, m)))
+            _deliver_churn(dv, tree, first, month_last(y, m), deliv, split, gname)
             for g, mpart in split(mt):
                 name = gname(g)
                 style = dv.style("meetings", name, (y, m))
                 mut_m = mut_a = None
-                if spec.rich and (y, m) == bad_month and g == 0:
+                if spec.plant_bad and (y, m) == bad_month and g == 0:
                     style = "plain"
                     mut_m, mut_a = _meeting_mutations(c), _attendance_mutations(c)
-                if org_chg.height:
-                    part = org_chg if g is None else org_chg.filter(pl.col("district") == g)
-                    dv.write(part.select(org_cols), "org_units", deliv, f"{name}-thanh-lap-giai-the")
                 if chg_df is not None:
                     part = chg_df if g is None else chg_df.filter(pl.col("district") == g)
                     dv.write(part.drop("cell", "district"), "members", deliv, f"{name}-bien-dong")
@@ -658,9 +740,10 @@ def generate_one(spec: ProvinceSpec, years: tuple[int, int], out: Path, seed: in
                 dv.write(apart.select(ATT_COLS), "attendance", deliv, name, style, mutate=mut_a)
                 # corrections, delivered ten days later so the path sorts after the original
                 corr = deliv + dt.timedelta(days=10)
-                if spec.rich and corr <= as_of and ((y, m) == bad_month and g == 0 or
-                                                    pyrandom(seed, "corr", name, y, m).random() < 0.08):
-                    _corrections(dv, mpart, apart, corr, name, seed, y, m, fix_bad=((y, m) == bad_month and g == 0))
+                bad_here = spec.plant_bad and (y, m) == bad_month and g == 0
+                if spec.rich and corr <= as_of and (bad_here or pyrandom(seed, "corr", name, y, m).random() < 0.08):
+                    _corrections(dv, ev, mpart, apart, corr, name, y, fix_bad=bad_here)
+        evidence = ev.year_frame(cells, y, as_of)
         # removal realised in February of the next year for most candidates
         rem_day = o(dt.date(y + 1, 2, 10))
         if rem_day <= o(as_of):
@@ -669,13 +752,15 @@ def generate_one(spec: ProvinceSpec, years: tuple[int, int], out: Path, seed: in
                                    .then(pl.lit(rem_day)).otherwise(pl.col("removed_from")).cast(pl.Int32).alias("removed_from"))
         # yearly assessments and ratings, delivered in January of the next year
         da, dr = dt.date(y + 1, 1, 20), dt.date(y + 1, 1, 25)
+        oy = org_year(tree, y, as_of)
+        ass = rat = None
         if da <= as_of:
-            ass = _assessments(tree, cy, seed, p, y, as_of)
+            ass = _assessments(oy, cy, seed, p, y)
             c.assessments += ass.height
             for g, part in split(ass):
                 name = gname(g)
                 style, mut = dv.style("assessments", name, y), None
-                if spec.rich and y == years[0] and g == 2:
+                if spec.plant_bad and y == years[0] and g == 2:
                     style, mut = "plain", _assessment_mutations(c)
                 dv.write(part.drop("district"), "assessments", da, f"{name}-danh-gia", style, mutate=mut)
         if dr <= as_of:
@@ -684,10 +769,12 @@ def generate_one(spec: ProvinceSpec, years: tuple[int, int], out: Path, seed: in
             for g, part in split(rat):
                 name = gname(g)
                 style, mut = dv.style("member_ratings", name, y), None
-                if spec.rich and y == years[0] and g == 3:
+                if spec.plant_bad and y == years[0] and g == 3:
                     style, mut = "plain", _rating_mutations(c)
                 dv.write(part.drop("district"), "member_ratings", dr, f"{name}-xep-loai", style, mutate=mut)
-
+        if ass is not None and rat is not None:
+            _deliver_official(dv, spec, y, oy, ass, evidence, rat, None, seed, as_of, c, ev, split, gname,
+                              shared_only=False, state=state, ns=ns)
 
 def _first_idx(s: pl.DataFrame, col: str, values: list[str], after: int, avoid: set[int]) -> int | None:
     idx = s.with_row_index("i").filter(pl.col(col).is_in(values), pl.col("i") > after)["i"].to_list()
@@ -743,8 +830,8 @@ def _rating_mutations(c: Counters):
     return mut
 
 
-def _corrections(dv: Deliverer, mpart: pl.DataFrame, apart: pl.DataFrame, corr: dt.date, name: str,
-                 seed: int, y: int, m: int, fix_bad: bool) -> None:
+def _corrections(dv: Deliverer, ev: Evidence, mpart: pl.DataFrame, apart: pl.DataFrame, corr: dt.date,
+                 name: str, y: int, fix_bad: bool) -> None:
     if mpart.height < 12 or apart.height < 20:
         return
     rows = [1, 3, 5] if fix_bad else [2, 4]
@@ -763,50 +850,213 @@ def _corrections(dv: Deliverer, mpart: pl.DataFrame, apart: pl.DataFrame, corr: 
     ac = pl.concat([up.with_columns(pl.lit("upsert").alias("action")),
                     dl.with_columns(pl.lit("delete").alias("action"))])
     dv.write(ac, "attendance", corr, f"{name}-dinh-chinh-2")
+    ev.spoil(mc["cell_id"].to_list() + [m.split(".")[0] for m in ac["meeting_id"].to_list()], y)
 
 
-def _active_in_year(y: int, as_of: dt.date) -> pl.Expr:
-    cond = pl.lit(False)
-    for m in range(1, 13):
-        first, last = dt.date(y, m, 1), month_last(y, m)
-        if last > as_of:
-            break
-        cond = cond | ((pl.col("established_on").is_null() | (pl.col("established_on") <= first)) &
-                       (pl.col("dissolved_on").is_null() | (pl.col("dissolved_on") >= last)))
-    return cond
+# ---------------------------------------------------------------- yearly assessments
+_RULES = None
 
 
-def _assessments(tree: pl.DataFrame, cy: pl.DataFrame, seed: int, p: int, y: int, as_of: dt.date) -> pl.DataFrame:
-    orgs = tree.filter(pl.col("level").is_in(["dang_bo_co_so", "chi_bo_co_so", "chi_bo"]), _active_in_year(y, as_of))
-    orgs = orgs.join(cy.select(pl.col("cell_id").alias("org_id"), pl.col("tier").alias("ctier")), on="org_id", how="left",
-                     maintain_order="left")
+def rules():
+    """The shipped rulebooks (which years use the score and rate timeliness; ladders)."""
+    global _RULES
+    if _RULES is None:
+        from chibo.rulebooks import load_rulebooks
+        _RULES = load_rulebooks()
+    return _RULES
+
+
+def _rulebook(y: int):
+    try:
+        return rules().for_year(y)
+    except Exception:   # a year no rulebook covers: assessments without score; no official ratings
+        return None
+
+
+ASSESS_COLS = [col.name for col in CONTRACT["assessments"].columns]
+
+
+def _assessments(oy: pl.DataFrame, cy: pl.DataFrame, seed: int, p: int, y: int) -> pl.DataFrame:
+    """One assessment per org of an assessed level in the year's tree (cấp trên cơ sở included),
+    except those dissolved before July and 1% never assessed. From the years whose rulebook rates
+    timeliness (QĐ 366) with targets_late and leaders_disciplined, so that every rung occurs."""
+    rb = _rulebook(y)
+    uses_score = bool(rb and rb.uses_score)
+    timely = bool(rb and rb.rates_timeliness)
+    half = dt.date(y, 7, 1)
+    orgs = oy.filter(pl.col("level").is_in(ASSESSED),
+                     pl.col("dissolved_on").is_null() | (pl.col("dissolved_on") >= half))
+    orgs = orgs.join(cy.select(pl.col("cell_id").alias("org_id"), pl.col("tier").alias("ctier")), on="org_id",
+                     how="left", maintain_order="left")
     n = orgs.height
     k = (seed, "ass", p, y)
-    orgs = orgs.with_columns(*[uniform(n, *k, x).alias(x) for x in ("t", "tot", "met", "exc", "mode", "mass", "fix", "sc", "miss")])
+    orgs = orgs.with_columns(*[uniform(n, *k, x).alias(x) for x in
+                               ("t", "tot", "met", "exc", "mode", "mass", "fix", "sc", "miss", "late", "lead", "sc2", "ex2")])
     own = pl.when(pl.col("t") < 0.5).then(0).when(pl.col("t") < 0.9).then(1).when(pl.col("t") < 0.98).then(2).otherwise(3)
     orgs = orgs.with_columns(pl.coalesce(pl.col("ctier"), own).cast(pl.Int32).alias("tier"),
                              (8 + (pl.col("tot") * 13).floor()).cast(pl.Int32).alias("targets_total"))
     t, tot = pl.col("tier"), pl.col("targets_total")
-    mode = pl.when(t == 3).then((pl.col("mode") * 3).floor()).otherwise(-1)
-    met = (pl.when(t == 0).then(tot)
-           .when(t == 1).then(pl.when(pl.col("met") < 0.82).then(tot).otherwise(tot - 1))
-           .when(mode == 0).then((tot * (0.25 + 0.2 * pl.col("met"))).floor())
-           .otherwise((tot * (0.55 + 0.45 * pl.col("met"))).floor())).cast(pl.Int32)
-    orgs = orgs.with_columns(met.alias("targets_met"), mode.alias("fmode"))
-    exc = (pl.when(t == 0).then((tot * (0.3 + 0.3 * pl.col("exc"))).ceil())
-           .when(t == 1).then((tot * (0.05 + 0.3 * pl.col("exc"))).floor())
-           .otherwise((tot * 0.12 * pl.col("exc")).floor()))
-    score = (pick([90.0, 70.0, 50.0, 30.0], t) + pl.col("sc") * pick([9.75, 21.0, 26.0, 19.75], t))
+    if timely:
+        # QĐ 366: failed below 50 points, disciplined, disunity, a task not done, > 20% late
+        mode = pl.when(t == 3).then((pl.col("mode") * 5).floor()).otherwise(-1)
+        met = (pl.when(mode == 0).then((tot * (0.3 + 0.3 * pl.col("met"))).floor())
+               .when(mode == 3).then(tot - 1 - (pl.col("met") * 2).floor())
+               .when((t == 1) & (pl.col("met") < 0.03)).then(tot - 1)
+               .otherwise(tot)).cast(pl.Int32)
+        late = (pl.when(t == 0).then(0)
+                .when(t == 1).then(pl.when(pl.col("late") < 0.15).then(1).otherwise(0))
+                .when(t == 2).then(pl.when(pl.col("late") < 0.2).then(0).otherwise(1 + (pl.col("late") * 2).floor()))
+                .when(mode == 4).then((tot * 0.2).floor() + 1 + (pl.col("late") * 2).floor())
+                .otherwise((pl.col("late") * 2).floor()))
+        score = (pl.when(t == 0).then(pl.when(pl.col("sc2") < 0.12).then(84 + pl.col("sc") * 5.75).otherwise(90 + pl.col("sc") * 9.75))
+                 .when(t == 1).then(70 + pl.col("sc") * 21.0)
+                 .when(t == 2).then(50 + pl.col("sc") * 24.0)
+                 .when(mode == 0).then(25 + pl.col("sc") * 24.75)
+                 .otherwise(45 + pl.col("sc") * 35.0))
+        exc = (pl.when(t == 0).then(pl.when(pl.col("ex2") < 0.1).then((tot * 0.2 * pl.col("exc")).floor())
+                                    .otherwise((tot * (0.3 + 0.3 * pl.col("exc"))).ceil()))
+               .when(t == 1).then((tot * (0.05 + 0.3 * pl.col("exc"))).floor())
+               .otherwise((tot * 0.12 * pl.col("exc")).floor()))
+        orgs = orgs.with_columns(met.alias("targets_met"), mode.alias("fmode"))
+        orgs = orgs.with_columns(
+            pl.min_horizontal(late.cast(pl.Int32), pl.col("targets_met")).alias("targets_late"),
+            (pl.col("lead") < pick([0.03, 0.03, 0.05, 0.15], t)).alias("leaders_disciplined"))
+    else:
+        mode = pl.when(t == 3).then((pl.col("mode") * 3).floor()).otherwise(-1)
+        met = (pl.when(t == 0).then(tot)
+               .when(t == 1).then(pl.when(pl.col("met") < 0.82).then(tot).otherwise(tot - 1))
+               .when(mode == 0).then((tot * (0.25 + 0.2 * pl.col("met"))).floor())
+               .otherwise((tot * (0.55 + 0.45 * pl.col("met"))).floor())).cast(pl.Int32)
+        exc = (pl.when(t == 0).then((tot * (0.3 + 0.3 * pl.col("exc"))).ceil())
+               .when(t == 1).then((tot * (0.05 + 0.3 * pl.col("exc"))).floor())
+               .otherwise((tot * 0.12 * pl.col("exc")).floor()))
+        score = (pick([90.0, 70.0, 50.0, 30.0], t) + pl.col("sc") * pick([9.75, 21.0, 26.0, 19.75], t))
+        orgs = orgs.with_columns(met.alias("targets_met"), mode.alias("fmode"),
+                                 pl.lit(None, dtype=pl.Int32).alias("targets_late"),
+                                 pl.lit(None, dtype=pl.Boolean).alias("leaders_disciplined"))
     score = (score * 4).floor() / 4
     orgs = orgs.with_columns(
         pl.min_horizontal(exc.cast(pl.Int32), pl.col("targets_met")).alias("targets_exceeded"),
-        (pl.col("fmode") == 1).alias("org_disciplined"),
+        ((pl.col("fmode") == 1) | ((t >= 1) & (pl.col("lead") > 0.996))).alias("org_disciplined"),
         (pl.col("fmode") == 2).alias("disunity"),
         (pl.col("mass") < pick([0.97, 0.9, 0.75, 0.5], t)).alias("mass_orgs_good"),
         (pl.col("fix") < pick([0.96, 0.88, 0.7, 0.5], t)).alias("shortcomings_fixed"),
-        (pl.when(pl.lit(y >= 2025)).then(score).otherwise(None)).cast(pl.Float64).alias("score"))
-    cols = [col.name for col in CONTRACT["assessments"].columns]
-    return orgs.filter(pl.col("miss") >= 0.01).with_columns(pl.lit(y, dtype=pl.Int32).alias("year")).select(*cols, "district")
+        (score if uses_score else pl.lit(None)).cast(pl.Float64).alias("score"))
+    return (orgs.filter(pl.col("miss") >= 0.01).with_columns(pl.lit(y, dtype=pl.Int32).alias("year"))
+            .select(*ASSESS_COLS, "district"))
+
+
+# ---------------------------------------------------------------- official ratings
+OFFICIAL_COLS = [col.name for col in CONTRACT["official_ratings"].columns]
+SHARED_LEVEL = "cap_tren_co_so"
+
+
+def _estimates(spec: ProvinceSpec, ns: MergedSpec, y: int, oy: pl.DataFrame, ass: pl.DataFrame,
+               evidence: pl.DataFrame, rat: pl.DataFrame, ev: Evidence, rb, state: GroupState) -> pl.DataFrame:
+    from chibo.generate.official import estimate_cells, estimate_collectives
+    spoiled = ev.spoiled_in(y)
+    a = ass.drop("district").with_columns(pl.lit(True).alias("has_assessment"))
+    shared = [ns.cqd, ns.ub]
+
+    def with_assessment(df: pl.DataFrame) -> pl.DataFrame:
+        return (df.join(a, on="org_id", how="left").with_columns(
+            pl.col("has_assessment").fill_null(False),
+            pl.col("org_id").is_in(spoiled).alias("touched")))
+    ratings = rat.group_by("cell_id").agg(
+        pl.len().cast(pl.Int64).alias("rated"),
+        (pl.col("rating") == "excellent").sum().cast(pl.Int64).alias("rated_excellent"),
+        (pl.col("rating") == "good").sum().cast(pl.Int64).alias("rated_good"),
+        (pl.col("rating") == "failed").sum().cast(pl.Int64).alias("rated_failed"),
+        pl.col("disciplined").sum().cast(pl.Int64).alias("disciplined_members")).rename({"cell_id": "org_id"})
+    cells = (oy.filter(pl.col("level").is_in(CELL_LEVELS)).select("org_id", "months_active")
+             .join(evidence.drop("cell").rename({"cell_id": "org_id"}), on="org_id", how="left")
+             .join(ratings, on="org_id", how="left")
+             .with_columns(*[pl.col(x).fill_null(0) for x in
+                             ("regular_months", "present", "excused", "unexcused", "rated", "rated_excellent",
+                              "rated_good", "rated_failed", "disciplined_members")]))
+    est_c = estimate_cells(with_assessment(cells), rb, y)
+    tree_y = oy.select("org_id", "level", "parent_id")
+    parent_level = tree_y.select(pl.col("org_id").alias("parent_id"), pl.col("level").alias("parent_level"),
+                                 pl.col("parent_id").alias("grand_id"))
+    placed = lambda est: (est.join(tree_y, on="org_id", how="left")                      # noqa: E731
+                          .join(parent_level, on="parent_id", how="left"))
+    pc = placed(est_c)
+    # sub-units of a đảng bộ cơ sở: its chi bộ, also through a đảng bộ bộ phận
+    subs_d = pc.filter(pl.col("level") == "chi_bo").with_columns(
+        pl.when(pl.col("parent_level") == "dang_bo_bo_phan").then(pl.col("grand_id")).otherwise(pl.col("parent_id")).alias("parent"))
+    dbcs = with_assessment(oy.filter(pl.col("level") == "dang_bo_co_so").select("org_id", "level"))
+    est_d = estimate_collectives(dbcs, subs_d, rb, y)
+    pd_ = placed(est_d)
+    cols = ["parent", "is_null", "best", "worst", "sub_disciplined", "touched"]
+    subs_u = pl.concat([pc.filter(pl.col("parent_level") == "cap_tren_co_so").with_columns(pl.col("parent_id").alias("parent")).select(cols),
+                        pd_.filter(pl.col("parent_level") == "cap_tren_co_so").with_columns(pl.col("parent_id").alias("parent")).select(cols)])
+    state.subs.setdefault(y, []).append(subs_u.filter(pl.col("parent").is_in(shared)))
+    own = oy.filter(pl.col("org_id").is_in(shared))
+    if own.height:
+        state.own[y] = (own, ass.filter(pl.col("org_id").is_in(shared)))
+    ctcs = with_assessment(oy.filter(pl.col("level") == "cap_tren_co_so", ~pl.col("org_id").is_in(shared))
+                           .select("org_id", "level"))
+    est_u = estimate_collectives(ctcs, subs_u.filter(~pl.col("parent").is_in(shared)), rb, y)
+    keep = ["org_id", "is_null", "best", "worst", "four_good_false", "touched"]
+    return pl.concat([est_c.select(keep), est_d.select(keep), est_u.select(keep)]).sort("org_id")
+
+
+def _deliver_official(dv: Deliverer, spec: ProvinceSpec, y: int, oy: pl.DataFrame, ass: pl.DataFrame,
+                      evidence: pl.DataFrame | None, rat: pl.DataFrame | None, shared_subs: pl.DataFrame | None,
+                      seed: int, as_of: dt.date, c: Counters, ev: Evidence, split, gname, *, shared_only: bool,
+                      state: GroupState | None, ns: MergedSpec) -> None:
+    """The committee's decisions for year y (1 February of y + 1) and the re-ratings (1 March)."""
+    from chibo.generate.official import choose, decision_columns, estimate_collectives
+    d1, d2 = dt.date(y + 1, 2, 1), dt.date(y + 1, 3, 1)
+    rb = _rulebook(y)
+    if d1 > as_of or rb is None:
+        return
+    if shared_only:
+        coll = (oy.select("org_id", "level").join(ass.drop("district").with_columns(pl.lit(True).alias("has_assessment")),
+                                                  on="org_id", how="left")
+                .with_columns(pl.col("has_assessment").fill_null(False), pl.lit(False).alias("touched")))
+        subs = shared_subs if shared_subs is not None else pl.DataFrame(schema={
+            "parent": pl.String, "is_null": pl.Boolean, "best": pl.Int8, "worst": pl.Int8,
+            "sub_disciplined": pl.Boolean, "touched": pl.Boolean})
+        est = estimate_collectives(coll, subs, rb, y).select(
+            "org_id", "is_null", "best", "worst", "four_good_false", "touched").sort("org_id")
+        key = ("shared", ns.number)
+    else:
+        est = _estimates(spec, ns, y, oy, ass, evidence, rat, ev, rb, state)
+        key = ("own", spec.number)
+    n = est.height
+    k = (seed, "off", *key, y)
+    u = est.select("org_id", *[uniform(n, *k, x).alias(x) for x in ("u_pick", "u_plant", "u_gap", "u_fg", "u_re")])
+    off = choose(est, oy.select("org_id", "level"), u, y)
+    off = off.join(oy.select("org_id", "level", "district").rename({"level": "org_level"}), on="org_id", how="left")
+    who = pl.when(pl.col("org_level").is_in(["chi_bo"])).then(pl.lit("ĐU")).otherwise(pl.lit("TU"))
+    n = off.height
+    off = decision_columns(off, uniform(n, *k, "day"), uniform(n, *k, "no"), y, who)
+    rerate = d2 <= as_of
+    first = off.with_columns(pl.lit(y, dtype=pl.Int32).alias("year"),
+                             (pl.coalesce("rerate_from", "level") if rerate else pl.col("level")).alias("level"))
+    again = off.filter(pl.col("rerate_from").is_not_null()) if rerate else off.head(0)
+    again = again.with_columns(
+        pl.lit(y, dtype=pl.Int32).alias("year"),
+        pl.lit(dt.date(y + 1, 2, 25)).alias("decided_on"),
+        (pl.lit(f"0{1 + y % 9}-QĐ/TU (Mẫu 03)")).alias("decision"))
+    c.official_ratings += off.height
+    for g, part in split(first):
+        name = gname(g)
+        rel = dv.write(part.select(OFFICIAL_COLS), "official_ratings", d1, f"{name}-ket-qua-xep-loai",
+                       dv.style("official_ratings", name, y))
+        for r in part.filter((pl.col("planted") != "") | pl.col("four_good_planted")).iter_rows(named=True):
+            if r["planted"]:
+                c.planted_ratings.append(dict(org_id=r["org_id"], year=y, what=r["planted"], official_level=r["level"],
+                                              best_supported=r["best_supported"], four_good_awarded=r["four_good_awarded"],
+                                              file=rel))
+            if r["four_good_planted"]:
+                c.planted_ratings.append(dict(org_id=r["org_id"], year=y, what="four_good_not_met",
+                                              official_level=r["level"], best_supported=r["best_supported"],
+                                              four_good_awarded=True, file=rel))
+    for g, part in split(again):
+        dv.write(part.select(OFFICIAL_COLS), "official_ratings", d2, f"{gname(g)}-xep-loai-lai")
+
 
 
 def _ratings(mem: pl.DataFrame, my: pl.DataFrame, cells: pl.DataFrame, seed: int, p: int, y: int) -> pl.DataFrame:

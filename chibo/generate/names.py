@@ -138,3 +138,74 @@ TOPICS = [
 ABSENCE_REASONS = ["Ốm", "Đi công tác", "Việc gia đình", "Đi học", "Nằm viện", "Chăm người thân ốm",
                    "Đi làm ăn xa", "Có giấy xin phép"]
 AWAY_REASONS = ["Đi làm ăn xa", "Ốm điều trị dài ngày", "Đi học dài hạn", "Đi công tác dài ngày"]
+
+# district agencies whose đảng bộ is dissolved with the district on 30/6/2025 (their cells go
+# to the district seat's new đảng ủy xã/phường): indexes into AGENCY_DBCS
+AGENCY_DBCS_DISSOLVED = {0, 1, 9}
+# chi bộ cơ sở of a district: where they go on 1/7/2025 (default: under a new xã/phường)
+CBCS_FATE = {
+    "Chi cục Thuế khu vực {p}": "ub", "Ngân hàng Chính sách xã hội {d}": "ub",
+    "Chi cục Thi hành án dân sự {d}": "ub", "Tòa án nhân dân {d}": "cqd",
+    "Viện Kiểm sát nhân dân {d}": "cqd",
+}
+# the đảng bộ khối of an old province: (name, kind, new body: cqd = Đảng bộ Các cơ quan Đảng
+# tỉnh, ub = Đảng bộ UBND tỉnh); {t} is the province
+KHOI_CQ_DBCS = [
+    ("Văn phòng Tỉnh ủy {t}", "agency", "cqd"), ("Ban Tổ chức Tỉnh ủy {t}", "agency", "cqd"),
+    ("Báo {t}", "public_service", "cqd"), ("Sở Giáo dục và Đào tạo {t}", "agency", "ub"),
+    ("Sở Y tế {t}", "agency", "ub"), ("Sở Tài chính {t}", "agency", "ub"),
+    ("Sở Nông nghiệp và Môi trường {t}", "agency", "ub"), ("Văn phòng Ủy ban nhân dân tỉnh {t}", "agency", "ub"),
+]
+KHOI_DN_DBCS = [
+    ("Công ty Điện lực {t}", "enterprise", "ub"), ("Công ty Cổ phần Cấp thoát nước {t}", "enterprise", "ub"),
+    ("Công ty TNHH MTV Xổ số kiến thiết {t}", "enterprise", "ub"), ("Công ty TNHH MTV Cao su {t}", "enterprise", "ub"),
+]
+KHOI_CQ_CBCS = [
+    ("Ban Tuyên giáo Tỉnh ủy {t}", "agency", "cqd"), ("Ủy ban Kiểm tra Tỉnh ủy {t}", "agency", "cqd"),
+    ("Ủy ban Mặt trận Tổ quốc tỉnh {t}", "agency", "cqd"), ("Tỉnh đoàn {t}", "agency", "cqd"),
+    ("Sở Nội vụ {t}", "agency", "ub"), ("Sở Tư pháp {t}", "agency", "ub"),
+    ("Sở Xây dựng {t}", "agency", "ub"), ("Thanh tra tỉnh {t}", "agency", "ub"),
+    ("Sở Công Thương {t}", "agency", "ub"), ("Sở Văn hóa, Thể thao và Du lịch {t}", "agency", "ub"),
+]
+
+# The province scale's second old province: Lâm Đồng (before 7/2025), two of its districts,
+# kept small; on 1/7/2025 it merges with Đắk Nông into the new Lâm Đồng.
+LAM_DONG_OLD = "Lâm Đồng"
+LAM_DONG_DISTRICTS: list[tuple[str, str, list[str]]] = [
+    ("thành phố Đà Lạt", "da-lat", [
+        "phường 1", "phường 2", "phường 3", "phường 4", "phường 5", "phường 7", "phường 8",
+        "phường 9", "phường 10", "phường 11", "phường 12", "xã Xuân Thọ", "xã Xuân Trường",
+        "xã Trạm Hành", "xã Tà Nung"]),
+    ("thành phố Bảo Lộc", "bao-loc", [
+        "phường 1", "phường 2", "phường B'Lao", "phường Lộc Phát", "phường Lộc Sơn",
+        "phường Lộc Tiến", "xã Đại Lào", "xã Lộc Châu", "xã Đạm Bri", "xã Lộc Thanh", "xã Lộc Nga"]),
+]
+# names of the new đảng ủy xã/phường (1/7/2025) per old district, in the order they are formed
+LAM_DONG_NEW_NAMES = {
+    "da-lat": ["phường Xuân Hương - Đà Lạt", "phường Cam Ly - Đà Lạt", "phường Lâm Viên - Đà Lạt",
+               "phường Lang Biang - Đà Lạt", "xã Xuân Trường - Đà Lạt", "phường Đà Lạt"],
+    "bao-loc": ["phường 1 Bảo Lộc", "phường 2 Bảo Lộc", "phường B'Lao", "xã Đạm Bri", "phường 3 Bảo Lộc"],
+}
+NEW_PROVINCE_NAME = "Lâm Đồng"
+
+# 63 provinces -> 34 (Nghị quyết of the National Assembly, 12/6/2025; in force 1/7/2025):
+# (new name, [old names]); the first old name leads (ids of the new bodies are made with it).
+PROVINCES_34: list[tuple[str, list[str]]] = [
+    ("Tuyên Quang", ["Hà Giang", "Tuyên Quang"]), ("Lào Cai", ["Yên Bái", "Lào Cai"]),
+    ("Thái Nguyên", ["Bắc Kạn", "Thái Nguyên"]), ("Phú Thọ", ["Vĩnh Phúc", "Hòa Bình", "Phú Thọ"]),
+    ("Bắc Ninh", ["Bắc Giang", "Bắc Ninh"]), ("Hưng Yên", ["Thái Bình", "Hưng Yên"]),
+    ("Hải Phòng", ["Hải Dương", "Hải Phòng"]), ("Ninh Bình", ["Hà Nam", "Nam Định", "Ninh Bình"]),
+    ("Quảng Trị", ["Quảng Bình", "Quảng Trị"]), ("Đà Nẵng", ["Quảng Nam", "Đà Nẵng"]),
+    ("Quảng Ngãi", ["Kon Tum", "Quảng Ngãi"]), ("Gia Lai", ["Gia Lai", "Bình Định"]),
+    ("Khánh Hòa", ["Ninh Thuận", "Khánh Hòa"]), ("Lâm Đồng", ["Đắk Nông", "Bình Thuận", "Lâm Đồng"]),
+    ("Đắk Lắk", ["Phú Yên", "Đắk Lắk"]),
+    ("Thành phố Hồ Chí Minh", ["Bình Dương", "Bà Rịa - Vũng Tàu", "Thành phố Hồ Chí Minh"]),
+    ("Đồng Nai", ["Bình Phước", "Đồng Nai"]), ("Tây Ninh", ["Long An", "Tây Ninh"]),
+    ("Cần Thơ", ["Sóc Trăng", "Hậu Giang", "Cần Thơ"]), ("Vĩnh Long", ["Bến Tre", "Trà Vinh", "Vĩnh Long"]),
+    ("Đồng Tháp", ["Tiền Giang", "Đồng Tháp"]), ("Cà Mau", ["Bạc Liêu", "Cà Mau"]),
+    ("An Giang", ["Kiên Giang", "An Giang"]),
+    ("Hà Nội", ["Hà Nội"]), ("Thừa Thiên Huế", ["Thừa Thiên Huế"]), ("Lai Châu", ["Lai Châu"]),
+    ("Điện Biên", ["Điện Biên"]), ("Sơn La", ["Sơn La"]), ("Lạng Sơn", ["Lạng Sơn"]),
+    ("Quảng Ninh", ["Quảng Ninh"]), ("Thanh Hóa", ["Thanh Hóa"]), ("Nghệ An", ["Nghệ An"]),
+    ("Hà Tĩnh", ["Hà Tĩnh"]), ("Cao Bằng", ["Cao Bằng"]),
+]
