@@ -1,7 +1,7 @@
-"""`chibo`: run | rebuild | demo | generate | validate | sql.
+"""`chibo`: run | rebuild | demo | generate | validate | template | sql | status.
 
 A command that cannot run prints one line saying why (no traceback) and exits non-zero;
-bad rows are not a failure. `validate` and `generate` never start Prefect.
+bad rows are not a failure. `validate`, `generate` and `template` never start Prefect.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from chibo.contract import KINDS
 from chibo.errors import ChiboError
 
 EXIT_CANNOT_RUN = 2
@@ -41,10 +42,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output raw/ folder")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--as-of", dest="as_of", help="nothing is dated after it (default today)")
-    p = sub.add_parser("validate", help="check one file against the data contract")
-    p.add_argument("file")
-    p.add_argument("--kind", help="the kind (default: the folder the file sits in)")
+    p = sub.add_parser("validate", help="check one file, or every file under a folder, "
+                       "against the data contract")
+    p.add_argument("file", help="a file, or a folder (every file under it, e.g. raw/)")
+    p.add_argument("--kind", help="the kind (default: the folder each file sits in)")
     p.add_argument("--as-of", dest="as_of", help="as-of date (default today)")
+    p = sub.add_parser("template", help="write an Excel template (mẫu nhập liệu) of a kind, "
+                       "generated from the data contract; --cell prefills a cell's sheet")
+    p.add_argument("kind", nargs="?", help="one of: " + ", ".join(KINDS))
+    p.add_argument("--all", action="store_true", dest="all_kinds",
+                   help="every kind's blank template into the folder --out")
+    p.add_argument("--out", required=True, help="the .xlsx file (with --all: a folder)")
+    p.add_argument("--cell", help="attendance: list the cell's active members; meetings: one "
+                   "row per month of --year for the cell")
+    p.add_argument("--meeting", help="attendance: the meeting id to prefill")
+    p.add_argument("--year", type=int, help="meetings: the year of the monthly rows")
+    p.add_argument("--warehouse", help="warehouse file read for --cell (CHIBO_WAREHOUSE; "
+                   "default warehouse/chibo.duckdb)")
     p = sub.add_parser("sql", help="open the published warehouse read-only in the DuckDB CLI",
                        description="Open the published warehouse read-only in the DuckDB CLI "
                        "of .venv (package duckdb-cli). Arguments after -- go to duckdb, e.g. "
@@ -55,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run this SQL, print the result and exit")
     p.add_argument("duckdb_args", nargs="*", metavar="-- DUCKDB_ARG",
                    help="passed on to duckdb after the file (after --)")
+    p = sub.add_parser("status", help="the last runs, failed ones included (Vietnamese and English)")
+    p.add_argument("--warehouse",
+                   help="warehouse file (CHIBO_WAREHOUSE; default warehouse/chibo.duckdb)")
+    p.add_argument("-n", "--last", type=int, default=10, help="how many runs (default 10)")
     return ap
 
 
@@ -79,10 +97,12 @@ def terminal_progress():
 
 
 def _run_flow(settings, rebuild: bool) -> dict:
-    from chibo.pipeline import check_can_run
+    from chibo.pipeline import check_can_run, preflight
+    from chibo.prefect_env import configure_prefect_env, resolve_prefect_home
     check_can_run(settings)   # say why at once, before Prefect's server starts
-    from chibo.prefect_env import configure_prefect_env
-    configure_prefect_env(settings.warehouse.parent / ".prefect")
+    home = settings.warehouse.parent / ".prefect"
+    preflight(settings, resolve_prefect_home(home))   # writable folders with room, in seconds
+    configure_prefect_env(home)
     from flows.nightly import nightly, set_progress   # imports prefect: after its environment
     set_progress(terminal_progress())
     return nightly(raw=str(settings.raw), warehouse=str(settings.warehouse),
@@ -158,19 +178,32 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def _kind_of(path: Path) -> str | None:
+    """The nearest kind folder the file sits in."""
+    return next((p for p in reversed(path.absolute().parent.parts) if p in KINDS), None)
+
+
+def files_under(folder: Path) -> list[Path]:
+    """Every file under the folder, hidden ones aside, in byte order of the path (as a run)."""
+    found = [p for p in folder.rglob("*") if p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    return sorted(found, key=lambda p: os.fsencode(p.relative_to(folder)))
+
+
 def cmd_validate(args) -> int:
-    from chibo.contract import KINDS
     from chibo.settings import parse_as_of
     from chibo.validate import format_problems, validate_file
     path = Path(args.file)
+    if args.kind is not None and args.kind not in KINDS:
+        raise ChiboError(f"unknown kind {args.kind!r}; one of: {', '.join(KINDS)}")
+    if path.is_dir():
+        return _validate_folder(path, args)
     if not path.is_file():
         raise ChiboError(f"file not found: {path}")
-    kind = args.kind or next((p for p in reversed(path.absolute().parent.parts) if p in KINDS), None)
+    kind = args.kind or _kind_of(path)
     if kind is None:
         raise ChiboError(f"cannot tell the kind of {path}: put it in a kind folder or pass "
                          f"--kind ({', '.join(KINDS)})")
-    if kind not in KINDS:
-        raise ChiboError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
     from chibo.rulebooks import RulebookError, load_rulebooks
     overrides = os.environ.get("CHIBO_RULEBOOKS")
     try:   # which years need a score is the rulebooks' to say (QĐ 366 from 2025 by default)
@@ -184,6 +217,49 @@ def cmd_validate(args) -> int:
     if not lines:
         print(f"{path}: không có lỗi / no problems")
     return EXIT_PROBLEMS if lines else 0
+
+
+def _validate_folder(folder: Path, args) -> int:
+    """`chibo validate DIR`: every file under it, its kind from its folder (or --kind)."""
+    from chibo.rulebooks import RulebookError, load_rulebooks
+    from chibo.settings import parse_as_of
+    from chibo.validate import format_problems, validate_file
+    files = files_under(folder)
+    if not files:
+        raise ChiboError(f"no file under {folder}")
+    overrides = os.environ.get("CHIBO_RULEBOOKS")
+    try:
+        rules = load_rulebooks(Path(overrides) if overrides else None)
+    except RulebookError as exc:
+        raise ChiboError(f"rulebooks refused: {exc}") from None
+    as_of = parse_as_of(args.as_of)
+    bad = 0
+    for path in files:
+        kind = args.kind or _kind_of(path)
+        if kind is None:
+            bad += 1
+            print(f"{path}: không biết tệp thuộc loại dữ liệu nào: đặt tệp vào thư mục của loại "
+                  f"(ví dụ raw/meetings/) hoặc dùng --kind | cannot tell the kind: put the file "
+                  f"in a kind folder or pass --kind ({', '.join(KINDS)})")
+            continue
+        lines = format_problems(validate_file(path, kind, as_of, rules))
+        for line in lines:
+            print(line)
+        if lines:
+            bad += 1
+        else:
+            print(f"{path}: không có lỗi / no problems")
+    print(f"{len(files)} tệp: {len(files) - bad} không có lỗi, {bad} có lỗi / "
+          f"{len(files)} files: {len(files) - bad} without problems, {bad} with problems")
+    return EXIT_PROBLEMS if bad else 0
+
+
+def cmd_template(args) -> int:
+    from chibo.templates import make_templates
+    for path in make_templates(args.kind, args.out, all_kinds=args.all_kinds, cell=args.cell,
+                               meeting=args.meeting, year=args.year, warehouse=args.warehouse):
+        print(path)
+    return 0
 
 
 def duckdb_cli_binary() -> Path:
@@ -248,6 +324,22 @@ def cmd_sql(args) -> int:
     os.execv(argv[0], argv)   # the analyst's shell takes over this process (and its Ctrl-C)
 
 
+def cmd_status(args) -> int:
+    """The last runs from the published `runs`, the run log and the publish marker."""
+    from chibo.pipeline import format_runs, recent_runs, run_log_path
+    from chibo.settings import DEFAULTS
+    warehouse = Path(args.warehouse or os.environ.get("CHIBO_WAREHOUSE")
+                     or DEFAULTS["warehouse"]).absolute()
+    runs = recent_runs(warehouse, max(1, args.last))
+    if not runs:
+        raise ChiboError(f"chưa có lần chạy nào / no run yet: {warehouse} "
+                         f"({run_log_path(warehouse).name})")
+    print(f"Các lần chạy gần nhất / last runs: {warehouse}")
+    for line in format_runs(runs):
+        print(line)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -261,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_generate(args)
         if args.command == "sql":
             return cmd_sql(args)
+        if args.command == "template":
+            return cmd_template(args)
+        if args.command == "status":
+            return cmd_status(args)
         return cmd_validate(args)
     except ChiboError as exc:
         print(f"chibo {args.command}: {exc}", file=sys.stderr)

@@ -99,6 +99,14 @@ CHECK_MESSAGES: dict[str, tuple[str, str]] = {
         "Quan hệ cấp trên tạo thành vòng lặp: kiểm tra Mã tổ chức cấp trên",
         "The parent chain forms a cycle: check the parent ids",
     ),
+    # Reading (done by chibo.read): a CSV record whose quoted field never closes.
+    "unterminated_quote": (
+        "Dấu ngoặc kép (\") mở ở dòng này không bao giờ được đóng, nên từ dòng này đến hết tệp "
+        "không đọc được thành dữ liệu: đóng dấu ngoặc kép (hoặc xóa nó) rồi gửi lại tệp",
+        "A double quote (\") opened on this row is never closed, so from this row to the end of "
+        "the file nothing could be read as data: close the quote (or delete it) and resend the "
+        "file",
+    ),
     "wrong_level_reference": (
         "Tổ chức được tham chiếu không đúng cấp",
         "The referenced organisation has the wrong level",
@@ -120,6 +128,8 @@ RANGE_TEXT: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 # Reasons a whole file is rejected: reason -> (Vietnamese, English); {file}, {detail_vi/en}.
+# {file} is the file's name (and, for a workbook, the sheet read). A library's own English text
+# may follow in parentheses in the English detail only, never in the Vietnamese one.
 FILE_MESSAGES: dict[str, tuple[str, str]] = {
     "unreadable": (
         "Tệp {file} không đọc được ({detail_vi}). Hãy lưu lại dạng .xlsx hoặc CSV rồi gửi lại.",
@@ -130,8 +140,8 @@ FILE_MESSAGES: dict[str, tuple[str, str]] = {
         "File {file} is empty.",
     ),
     "no_data": (
-        "Tệp {file} chỉ có dòng tiêu đề, không có dòng dữ liệu nào.",
-        "File {file} has a header but no data rows.",
+        "Tệp {file} chỉ có dòng tiêu đề, không có dòng dữ liệu nào.{detail_vi}",
+        "File {file} has a header but no data rows.{detail_en}",
     ),
     "no_header": (
         "Tệp {file}: không tìm thấy dòng tiêu đề có đủ cột khóa ({detail_vi}) trong 10 dòng đầu.",
@@ -139,20 +149,45 @@ FILE_MESSAGES: dict[str, tuple[str, str]] = {
         "10 rows.",
     ),
     "missing_columns": (
-        "Tệp {file} thiếu cột bắt buộc: {detail_vi}.",
-        "File {file} lacks required columns: {detail_en}.",
+        "Tệp {file} thiếu cột bắt buộc: {detail_vi}",
+        "File {file} lacks required columns: {detail_en}",
     ),
     "unsupported_format": (
         "Tệp {file} không đúng định dạng (chỉ nhận .csv, .csv.gz, .xlsx).",
         "File {file} has an unsupported format (only .csv, .csv.gz, .xlsx).",
     ),
+    "too_large": (
+        "Tệp {file} vượt giới hạn đọc: {detail_vi}.",
+        "File {file} exceeds a reading limit: {detail_en}.",
+    ),
+    "mixed_encoding": (
+        "Tệp {file} trộn hai bảng mã chữ: {detail_vi}. Tệp có lẽ được ghép từ hai nguồn; hãy "
+        "mở tệp, lưu lại một lần dạng «CSV UTF-8» rồi gửi lại.",
+        "File {file} mixes two character encodings: {detail_en}. It was probably joined from "
+        "two sources; open it, save it once as \"CSV UTF-8\" and resend.",
+    ),
+    "reader_crashed": (
+        "Tệp {file} làm chương trình đọc dừng đột ngột: {detail_vi}. Tệp có thể bị hỏng hoặc "
+        "cố ý tạo để gây lỗi; hãy mở bằng Excel, lưu thành tệp mới rồi gửi lại.",
+        "File {file} made the reader stop abruptly: {detail_en}. The file may be damaged or "
+        "crafted to break readers; open it in Excel, save it as a new file and resend.",
+    ),
 }
 
 
-def file_message(reason: str, file: str, detail_vi: str = "", detail_en: str = "") -> tuple[str, str]:
+def file_label(file: str, sheet: str | None = None) -> tuple[str, str]:
+    """How a message names the file: its name, and for a workbook the sheet read."""
+    if sheet is None:
+        return file, file
+    return f"{file} (trang «{sheet}»)", f"{file} (sheet '{sheet}')"
+
+
+def file_message(reason: str, file: str, detail_vi: str = "", detail_en: str = "",
+                 sheet: str | None = None) -> tuple[str, str]:
     vi, en = FILE_MESSAGES[reason]
-    return (vi.format(file=file, detail_vi=detail_vi, detail_en=detail_en),
-            en.format(file=file, detail_vi=detail_vi, detail_en=detail_en))
+    file_vi, file_en = file_label(file, sheet)
+    return (vi.format(file=file_vi, detail_vi=detail_vi, detail_en=detail_en),
+            en.format(file=file_en, detail_vi=detail_vi, detail_en=detail_en))
 
 
 def column_label(kind: str, column: str) -> str:

@@ -2,10 +2,20 @@
 
 `flows/` orchestrates these with Prefect; tests call them directly. Each stage works on
 `ctx.con`, a connection to `<warehouse>.next-<run_id>`; only `publish` makes it visible.
+
+Failures (docs/reliability.md): a stage that raises anything but a `ChiboError` fails the run
+as a `StageFailed` naming the stage (and, in ingest, the file); `abort_run` drops the private
+file and the staged reports and logs the run to `<warehouse>.runs.jsonl`, from where the next
+publishing run adds it to `runs`. Publishing is warehouse rename, then reports, then the
+marker `<warehouse>.published`: a run that starts and finds the marker not naming the
+warehouse's last run knows the reports are out of step (it re-exports, and records that run
+`interrupted` or `published_with_errors`).
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import shutil
 import time
 import uuid
@@ -17,11 +27,22 @@ from typing import Any, Callable
 import duckdb
 
 from chibo import warehouse as wh
-from chibo.errors import ChiboError
-from chibo.settings import Settings
+from chibo.errors import (
+    ChiboError,
+    PreflightError,
+    PublishedWithErrors,
+    StageFailed,
+    describe,
+    disk_full_message,
+    free_bytes,
+    human_bytes,
+    is_disk_full,
+    one_line,
+)
+from chibo.settings import Settings, kill_point, min_free_bytes
 
-__all__ = ["Settings", "RunContext", "RunSummary", "start_run", "ingest", "integrate", "model",
-           "export", "publish", "abort_run", "run_all"]
+__all__ = ["Settings", "RunContext", "RunSummary", "preflight", "start_run", "ingest",
+           "integrate", "model", "export", "publish", "abort_run", "run_all", "recent_runs"]
 
 
 @dataclass
@@ -81,6 +102,9 @@ class RunContext:
     published: bool = False
     fingerprint: str = ""
     skipped: set[str] = field(default_factory=set)
+    stage: str = "start"              # the stage working now (named by a failure)
+    reports_stale: bool = False       # the published reports are not those of the warehouse
+    logged: bool = False              # this run's line is in the run log
 
     @property
     def next_exports(self) -> Path:
@@ -131,58 +155,321 @@ def _load_rules(settings: Settings):
 def check_can_run(settings: Settings):
     """The reasons a run cannot start, raised as one-line errors; returns the rulebooks."""
     if not settings.raw.is_dir():
-        raise ChiboError(f"raw folder not found: {settings.raw}")
+        raise ChiboError(f"không thấy thư mục raw / raw folder not found: {settings.raw}")
     if settings.warehouse.is_dir():
-        raise ChiboError(f"--warehouse must be a file path, not a folder: {settings.warehouse}")
+        raise ChiboError(f"--warehouse phải là đường dẫn tệp, không phải thư mục / "
+                         f"--warehouse must be a file path, not a folder: {settings.warehouse}")
     return _load_rules(settings)
+
+
+def _existing(path: Path) -> Path:
+    """`path`, or its nearest ancestor that exists (where a mkdir would write)."""
+    p = path
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def _writable(folder: Path) -> str | None:
+    """None if a file can be created in `folder` (tried for real: root ignores modes, a
+    read-only mount does not), else the problem in Vietnamese / English."""
+    import errno
+    import tempfile
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".chibo-preflight-")
+    except OSError as exc:
+        if exc.errno == errno.EROFS:
+            return "hệ thống tệp chỉ đọc / read-only file system"
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return "không có quyền ghi / permission denied"
+        if is_disk_full(exc):
+            return "ổ đĩa đầy / no space left on the device"
+        return f"không ghi được / cannot write: {exc.strerror}"
+    os.close(fd)
+    os.unlink(name)
+    return None
+
+
+def preflight(settings: Settings, prefect_home: Path | None = None) -> None:
+    """Before anything starts (Prefect's server included): every folder the run writes to is
+    writable and its disk has room, else one line naming the folder and the problem.
+
+    Folders: the warehouse's (the private copy, the lock, the run log), the exports' (the
+    reports and their staging folder beside it) and, for `chibo run`, the Prefect home. Room:
+    CHIBO_MIN_FREE_MB (default 100 MB) on each disk, plus the size of the published
+    warehouse on the warehouse's disk (the copy a run works on) less the leftovers of a
+    killed run, which are removed before copying."""
+    need = min_free_bytes()
+    folders = [("thư mục kho dữ liệu", "the warehouse folder", settings.warehouse.parent),
+               ("thư mục báo cáo", "the exports folder", settings.exports),
+               ("thư mục chứa thư mục báo cáo", "the folder of the exports folder",
+                settings.exports.parent)]
+    if prefect_home is not None:
+        folders.append(("thư mục của Prefect (PREFECT_HOME)", "the Prefect home", prefect_home))
+    copy = 0
+    if settings.warehouse.is_file():
+        copy = settings.warehouse.stat().st_size
+        for stale in settings.warehouse.parent.glob(f"{settings.warehouse.name}.next-*"):
+            if stale.is_file():
+                copy -= stale.stat().st_size
+        copy = max(copy, 0)
+    needs: dict[int, int] = {}
+    checked: set[Path] = set()
+    for vi, en, folder in folders:
+        target = _existing(folder)
+        if target in checked:
+            continue
+        checked.add(target)
+        if target != folder:   # created by the run: what is checked is where it will be made
+            vi = f"{vi} {folder} (chưa có, nằm trong"
+            en = f"{en} {folder} (not there yet, inside"
+            target_vi, target_en = f"{target})", f"{target})"
+        else:
+            target_vi = target_en = str(target)
+        if not target.is_dir():
+            raise PreflightError(f"{vi} {target_vi} không phải là thư mục / {en} "
+                                 f"{target_en} is not a folder")
+        problem = _writable(target)
+        if problem:
+            vi_p, _, en_p = problem.partition(" / ")
+            raise PreflightError(f"không ghi được vào {vi} {target_vi}: {vi_p} / cannot write "
+                                 f"to {en} {target_en}: {en_p}")
+        dev = target.stat().st_dev
+        needs[dev] = needs.get(dev, 0) + (need if dev not in needs else 0) + \
+            (copy if folder == settings.warehouse.parent else 0)
+        free = free_bytes(target)
+        if free is not None and free < needs[dev]:
+            raise PreflightError(
+                f"không đủ chỗ trống cho {vi} {target_vi}: còn {human_bytes(free)}, cần "
+                f"{human_bytes(needs[dev])} / not enough free space for {en} {target_en}: "
+                f"{human_bytes(free)} free, {human_bytes(needs[dev])} needed "
+                "(CHIBO_MIN_FREE_MB sets the margin)")
+
+
+def _new_run_id() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
 
 
 def start_run(settings: Settings, rebuild: bool = False,
               progress: Callable[[str], None] | None = None) -> RunContext:
     """Lock the warehouse and open a private copy of it (an empty file for a rebuild)."""
-    rules = check_can_run(settings)
-    run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    run_id = _new_run_id()
+    started = dt.datetime.now(dt.timezone.utc)
+    mode = "rebuild" if rebuild else "run"
     resources = ExitStack()
     try:
+        rules = check_can_run(settings)
+        preflight(settings)
         resources.enter_context(wh.run_lock(settings.warehouse))
+        # a run killed later (SIGKILL, power) leaves only this line: the next run shows it
+        _log_entry(settings, run_id, mode, started, "started", None, None)
         next_file = wh.prepare_next(settings.warehouse, run_id, fresh=rebuild)
         for stale in settings.exports.parent.glob(f"{settings.exports.name}.next-*"):
             shutil.rmtree(stale, ignore_errors=True)   # reports of a killed run
         try:
             con = duckdb.connect(str(next_file), config=wh.duckdb_config())
         except duckdb.Error as exc:
-            raise ChiboError(f"cannot open the warehouse copy {next_file}: {exc}") from None
-        wh.ensure_schema(con)
-    except BaseException:
+            if is_disk_full(exc):
+                raise ChiboError(disk_full_message(next_file.parent, "mở kho dữ liệu đang dựng",
+                                                   "open the warehouse being built")) from None
+            raise ChiboError(f"không mở được bản sao kho dữ liệu {next_file} / cannot open the "
+                             f"warehouse copy {next_file}: {one_line(exc)}") from None
+        try:
+            wh.ensure_schema(con)
+            if rebuild:
+                _keep_run_history(con, settings.warehouse)
+            stale_reports = _settle_last_publish(con, settings)
+            _add_logged_runs(con, settings, run_id)
+            print_ = fingerprint(settings, rules, con)
+        except BaseException:
+            con.close()
+            raise
+    except BaseException as exc:
         resources.close()
+        if isinstance(exc, Exception):
+            _log_entry(settings, run_id, mode, started, "failed", exc, "start")
         raise
-    return RunContext(settings, run_id, "rebuild" if rebuild else "run",
-                      dt.datetime.now(dt.timezone.utc), next_file, con, rules, resources,
-                      progress=progress, fingerprint=fingerprint(settings, rules))
+    return RunContext(settings, run_id, mode, started, next_file, con, rules, resources,
+                      progress=progress, fingerprint=print_, reports_stale=stale_reports)
 
 
-def fingerprint(settings: Settings, rules) -> str:
-    """What the derived tables depend on besides raw/: the as-of date, the rulebooks and the
-    code that integrates, models and exports. Equal fingerprints and no new file: nothing to do."""
+def _keep_run_history(con: duckdb.DuckDBPyConnection, published: Path) -> None:
+    """A rebuild starts from an empty file, but the runs it replaces stay in `runs`."""
+    if not published.is_file():
+        return
+    try:
+        con.execute(f"ATTACH '{str(published).replace(chr(39), chr(39) * 2)}' AS published_wh "
+                    "(READ_ONLY)")
+    except duckdb.Error:
+        return   # a damaged warehouse is what a rebuild is for: its history is lost with it
+    try:
+        cols = {r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'published_wh' "
+            "AND table_name = 'runs'").fetchall()}
+        if cols:
+            sel = ", ".join(c for c, _ in wh.RUNS_COLUMNS if c in cols)
+            con.execute(f"INSERT INTO runs ({sel}) SELECT {sel} FROM published_wh.runs")
+    except duckdb.Error:
+        pass
+    finally:
+        con.execute("DETACH published_wh")
+
+
+def _settle_last_publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
+    """Did the last publishing run get its reports in place? The marker it writes last says
+    so. If not (killed between the warehouse rename and the marker, or the reports failed to
+    move), record it as such in `runs` and return True: this run re-exports."""
+    last = con.execute("SELECT run_id, status FROM runs WHERE status IN "
+                       f"{wh.PUBLISHED_STATUSES} ORDER BY finished_at DESC LIMIT 1").fetchall()
+    if not last:
+        return False
+    run_id, status = last[0]
+    marker = wh.read_marker(settings.warehouse)
+    if marker and marker.get("run_id") == run_id and \
+            marker.get("exports") == str(settings.exports):
+        return False
+    if marker and marker.get("run_id") == run_id:
+        return True   # reports published elsewhere: write them here
+    log = _read_log(settings)
+    entry = _final_entries(log).get(run_id)
+    started = any(e["run_id"] == run_id and e.get("status") == "started" for e in log)
+    if entry is None and started and status == "completed":   # killed before its last line
+        con.execute("UPDATE runs SET status = 'interrupted', stage = 'publish', error = ? "
+                    "WHERE run_id = ?",
+                    ["bị dừng giữa lúc công bố: kho dữ liệu đã thay, báo cáo có thể chưa khớp "
+                     "(lần chạy sau ghi lại báo cáo) / killed while publishing: the warehouse "
+                     "was replaced, the reports may not match it (the next run rewrites them)",
+                     run_id])
+    elif entry is not None and entry.get("status") == "published_with_errors" and \
+            status != "published_with_errors":
+        con.execute("UPDATE runs SET status = 'published_with_errors', stage = 'publish', "
+                    "error = ? WHERE run_id = ?", [entry.get("error"), run_id])
+    return True
+
+
+KILLED_ERROR = ("bị dừng đột ngột (SIGKILL, mất điện, hết bộ nhớ…) trước khi ghi được lý do / "
+                "killed (SIGKILL, power loss, out of memory…) before it could log why")
+
+
+def _final_entries(log: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per run, its last line other than `started` (a run has none when it was killed)."""
+    return {e["run_id"]: e for e in log if e.get("status") != "started"}
+
+
+def _killed_entries(log: list[dict[str, Any]], current: str | None = None) -> list[dict]:
+    """Runs that logged `started` and nothing after: killed (the lock says none is running)."""
+    final = _final_entries(log)
+    return [{**e, "status": "failed", "error": KILLED_ERROR, "stage": None}
+            for e in log if e.get("status") == "started" and e["run_id"] not in final
+            and e["run_id"] != current]
+
+
+def _add_logged_runs(con: duckdb.DuckDBPyConnection, settings: Settings,
+                     current: str) -> None:
+    """Runs that published nothing (failed, stopped by the shrink guard, refused at start,
+    killed) are only in the run log: add them to `runs`, so the next published warehouse
+    shows them."""
+    known = {r[0] for r in con.execute("SELECT run_id FROM runs").fetchall()}
+    log = _read_log(settings)
+    for e in [*_final_entries(log).values(), *_killed_entries(log, current)]:
+        if e.get("status") != "failed" or e.get("run_id") in known:
+            continue
+        known.add(e["run_id"])
+        row = {"run_id": e["run_id"], "started_at": e.get("started_at"),
+               "finished_at": e.get("finished_at"), "as_of": e.get("as_of"),
+               "status": "failed", "mode": e.get("mode"), "error": e.get("error"),
+               "stage": e.get("stage")}
+        for stage_name, sec in (e.get("stage_seconds") or {}).items():
+            if f"seconds_{stage_name}" in dict(wh.RUNS_COLUMNS):
+                row[f"seconds_{stage_name}"] = sec
+        _insert_run(con, row)
+
+
+def _insert_run(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
+    """INSERT INTO runs by column name."""
+    cols = [c for c, _ in wh.RUNS_COLUMNS if c in row]
+    con.execute(f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [row[c] for c in cols])
+
+
+def effective_as_of(as_of: dt.date) -> dict[str, Any]:
+    """What the derived tables take from the as-of date: the model counts months and quarters
+    that ended on or before it (so the last month-end on or before it decides), which years are
+    complete, and the years it classifies run to the as-of year. Two as-of dates of one month
+    give the same tables (organisation dates inside the month aside: see `fingerprint`)."""
+    first = as_of.replace(day=1)
+    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    month_end = as_of if as_of == next_month - dt.timedelta(days=1) else \
+        first - dt.timedelta(days=1)
+    last_complete = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
+    return {"month_end": month_end.isoformat(), "year": as_of.year,
+            "last_complete_year": last_complete}
+
+
+def fingerprint(settings: Settings, rules, con: duckdb.DuckDBPyConnection | None = None) -> str:
+    """What the derived tables depend on besides raw/: the *effective* as-of (the last
+    month-end on or before it, the as-of year, the complete years), the rulebooks, the data
+    contract, the schemas and the code that integrates, models and exports. Equal
+    fingerprints and no new file: nothing to do.
+
+    Integrate checks a member's cell on the as-of day itself; so an organisation date
+    (valid_from, established_on, dissolved_on) between the month-end and the as-of date is
+    part of the fingerprint too (rare; such a night re-derives)."""
     import hashlib
-    h = hashlib.sha256(settings.as_of.isoformat().encode())
-    package = Path(__file__).resolve().parent
-    sources = sorted([*package.glob("integrate/*.py"), *package.glob("model/**/*.sql"),
-                      *package.glob("model/*.py"), *package.glob("export/*.py")])
+    eff = effective_as_of(settings.as_of)
+    if con is not None:
+        try:
+            eff["org_dates"] = [d.isoformat() for (d,) in con.execute("""
+                SELECT DISTINCT d FROM (SELECT valid_from AS d FROM org_units
+                    UNION ALL SELECT established_on FROM org_units
+                    UNION ALL SELECT dissolved_on FROM org_units)
+                WHERE d > ?::DATE AND d <= ?::DATE ORDER BY d""",
+                [eff["month_end"], settings.as_of]).fetchall()]
+        except duckdb.Error:   # not the table integrate writes: be safe, use the day itself
+            eff["as_of"] = settings.as_of.isoformat()
+    h = hashlib.sha256(json.dumps(eff, sort_keys=True).encode())
+    root = Path(__file__).resolve().parent.parent
     rulebook_files = sorted({f for rb in rules.rulebooks for f in rb.files})
-    for path in [*sources, *map(Path, rulebook_files)]:
-        h.update(path.name.encode())
+    for path in [*fingerprint_sources(), *map(Path, rulebook_files)]:
+        try:
+            name = path.relative_to(root).as_posix()
+        except ValueError:
+            name = path.name
+        h.update(name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
 
+def fingerprint_sources() -> list[Path]:
+    """The code and data the derived tables depend on: integrate, model and export, the data
+    contract and the schemas (pandera models, shipped rulebooks)."""
+    package = Path(__file__).resolve().parent
+    schemas = package.parent / "schemas"
+    return sorted([*package.glob("integrate/*.py"), *package.glob("model/**/*.sql"),
+                   *package.glob("model/*.py"), *package.glob("export/*.py"),
+                   package / "contract.py", *schemas.glob("**/*.py"), *schemas.glob("**/*.toml")])
+
+
 def _nothing_changed(ctx: RunContext) -> bool:
-    """No new delivery, and the last run used the same as-of, rulebooks and code."""
+    """No new delivery, and the last published run used the same effective as-of, rulebooks
+    and code."""
     if ctx.mode == "rebuild" or ctx.results["ingest"].files_new:
         return False
-    last = ctx.con.execute("SELECT fingerprint FROM runs WHERE status = 'completed' "
-                           "ORDER BY finished_at DESC LIMIT 1").fetchall()
+    last = ctx.con.execute(f"SELECT fingerprint FROM runs WHERE status IN {wh.PUBLISHED_STATUSES}"
+                           " ORDER BY finished_at DESC LIMIT 1").fetchall()
     return bool(last) and last[0][0] == ctx.fingerprint
+
+
+def _guarded(ctx: RunContext, stage: str, fn: Callable[[], Any]) -> Any:
+    """Run a stage; an exception that is not a `ChiboError` is the run's problem (a bug, a
+    full disk, an I/O error): it becomes one `StageFailed` line naming the stage."""
+    ctx.stage = stage
+    try:
+        return fn()
+    except ChiboError:
+        raise
+    except Exception as exc:
+        raise StageFailed(stage, None, exc, disk=ctx.next_file.parent) from exc
 
 
 def ingest(ctx: RunContext) -> dict:
@@ -191,13 +478,17 @@ def ingest(ctx: RunContext) -> dict:
     def work():
         return ingest_raw(ctx.con, ctx.settings.raw, ctx.settings.as_of, ctx.run_id,
                           ctx.rules, ctx.progress)
-    s = ctx.timed("ingest", work)
+    s = _guarded(ctx, "ingest", lambda: ctx.timed("ingest", work))
     ctx.results["ingest"] = s
     return {"files_new": s.files_new, "by_status": s.by_status, "rows_read": s.rows_read,
             "rows_quarantined": s.rows_quarantined}
 
 
 def integrate(ctx: RunContext) -> dict:
+    return _guarded(ctx, "integrate", lambda: _integrate(ctx))
+
+
+def _integrate(ctx: RunContext) -> dict:
     from chibo.integrate import current_counts, integrate_all
 
     if _nothing_changed(ctx):
@@ -220,6 +511,10 @@ def _quota_share(rules) -> Callable[[int], Any]:
 
 
 def model(ctx: RunContext) -> dict:
+    return _guarded(ctx, "model", lambda: _model(ctx))
+
+
+def _model(ctx: RunContext) -> dict:
     from chibo.model import build_model
 
     out = {} if "model" in ctx.skipped else \
@@ -240,13 +535,18 @@ def levels_by_year(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def export(ctx: RunContext) -> dict:
+    return _guarded(ctx, "export", lambda: _export(ctx))
+
+
+def _export(ctx: RunContext) -> dict:
     from chibo.export import document_warehouse, write_exports
 
     def work():
         document_warehouse(ctx.con)
         # reports go live with the warehouse they come from: written aside, moved in by publish
         return write_exports(ctx.con, ctx.next_exports, ctx.settings.as_of)
-    if "model" in ctx.skipped and (ctx.settings.exports / "du-lieu-loi.csv").exists():
+    if "model" in ctx.skipped and not ctx.reports_stale and \
+            (ctx.settings.exports / "du-lieu-loi.csv").exists():
         ctx.skipped.add("export")   # the reports of this very state are already there
         return {"exports": []}
     paths = ctx.timed("export", work)
@@ -255,36 +555,80 @@ def export(ctx: RunContext) -> dict:
 
 
 def publish(ctx: RunContext) -> dict:
-    def work():
-        s = ctx.summary()
-        counts = ctx.con.execute("""
-            SELECT count(*) FILTER (status = 'loaded'), count(*) FILTER (status = 'rejected'),
-                   count(*) FILTER (status = 'duplicate'),
-                   count(*) FILTER (status = 'unsupported_format')
-            FROM files WHERE first_run_id = ?""", [ctx.run_id]).fetchall()[0]
-        classified = ctx.con.execute(
-            "SELECT count(*) FROM org_year_classification WHERE level IS NOT NULL"
-        ).fetchall()[0][0] if _has_table(ctx.con, "org_year_classification") else 0
-        sec = ctx.stage_seconds
-        ctx.con.execute(
-            "INSERT INTO runs VALUES (?, ?, now(), ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [ctx.run_id, ctx.started_at, ctx.settings.as_of, ctx.mode, ctx.fingerprint,
-             ", ".join(sorted(ctx.skipped)) or None,
-             ctx.results["ingest"].files_new if "ingest" in ctx.results else 0, *counts,
-             s.rows["read_new"], s.rows["loaded"], s.rows["quarantined"], s.rows["pending"],
-             s.rows["retracted"], s.rows["flags"], classified,
-             sec.get("ingest"), sec.get("integrate"), sec.get("model"), sec.get("export"),
-             sec.get("publish")])
-        wh.publish_file(ctx.con, ctx.next_file, ctx.settings.warehouse)
-        ctx.published = True
-        wh.publish_exports(ctx.next_exports, ctx.settings.exports)
-        _log_run(ctx, "completed")
+    """CHECKPOINT, record the run, rename the warehouse into place, move the reports in, and
+    last write the marker that says both are in place. A failure before the rename publishes
+    nothing; a failure moving the reports is `published_with_errors` (one line, non-zero exit),
+    and the next run rewrites the reports."""
+    ctx.stage = "publish"
+    if ctx.progress:
+        ctx.progress("publish …")
+    t0 = time.perf_counter()
     try:
-        ctx.timed("publish", work)
+        try:
+            row = _run_row(ctx)
+            ctx.con.execute("CHECKPOINT")   # the costly part of publishing, so it is measured
+            row["seconds_publish"] = time.perf_counter() - t0
+            _insert_run(ctx.con, row)
+            kill_point("publish:before-warehouse")
+            wh.publish_file(ctx.con, ctx.next_file, ctx.settings.warehouse)
+        except ChiboError:
+            raise
+        except Exception as exc:
+            raise StageFailed("publish", None, exc, disk=ctx.next_file.parent) from exc
+        ctx.published = True
+        kill_point("publish:after-warehouse")
+        try:
+            moved = wh.publish_exports(ctx.next_exports, ctx.settings.exports,
+                                       after_each=lambda _: kill_point("publish:mid-reports"))
+            kill_point("publish:before-marker")
+            wh.write_marker(ctx.settings.warehouse, {
+                "run_id": ctx.run_id, "exports": str(ctx.settings.exports),
+                "reports_moved": moved,
+                "published_at": dt.datetime.now(dt.timezone.utc).isoformat()})
+        except Exception as exc:
+            ctx.stage_seconds["publish"] = time.perf_counter() - t0
+            err = PublishedWithErrors(
+                f"kho dữ liệu đã được công bố nhưng không chuyển được báo cáo vào "
+                f"{ctx.settings.exports}, lần chạy sau sẽ ghi lại báo cáo / the warehouse was "
+                f"published but the reports could not be moved into {ctx.settings.exports}; "
+                f"the next run rewrites them: {describe(exc)}")
+            _log_run(ctx, "published_with_errors", err)
+            raise err from exc
+        ctx.stage_seconds["publish"] = time.perf_counter() - t0
+        _log_run(ctx, "completed")
     finally:
         ctx.resources.close()
     return {"warehouse": str(ctx.settings.warehouse), "run_id": ctx.run_id}
+
+
+def _run_row(ctx: RunContext) -> dict[str, Any]:
+    """This run's `runs` row, by column name."""
+    s = ctx.summary()
+    counts = ctx.con.execute("""
+        SELECT count(*) FILTER (status = 'loaded'), count(*) FILTER (status = 'rejected'),
+               count(*) FILTER (status = 'duplicate'),
+               count(*) FILTER (status = 'unsupported_format')
+        FROM files WHERE first_run_id = ?""", [ctx.run_id]).fetchall()[0]
+    classified = ctx.con.execute(
+        "SELECT count(*) FROM org_year_classification WHERE level IS NOT NULL"
+    ).fetchall()[0][0] if _has_table(ctx.con, "org_year_classification") else 0
+    sec = ctx.stage_seconds
+    # over the tables as published (the org dates of this run's integration), which is what
+    # the next run compares its own start-of-run fingerprint with
+    ctx.fingerprint = fingerprint(ctx.settings, ctx.rules, ctx.con)
+    return {
+        "run_id": ctx.run_id, "started_at": ctx.started_at,
+        "finished_at": dt.datetime.now(dt.timezone.utc), "as_of": ctx.settings.as_of,
+        "status": "completed", "mode": ctx.mode, "fingerprint": ctx.fingerprint,
+        "skipped": ", ".join(sorted(ctx.skipped)) or None,
+        "files_new": ctx.results["ingest"].files_new if "ingest" in ctx.results else 0,
+        "files_loaded": counts[0], "files_rejected": counts[1], "files_duplicate": counts[2],
+        "files_unsupported": counts[3], "rows_read": s.rows["read_new"],
+        "rows_loaded": s.rows["loaded"], "rows_quarantined": s.rows["quarantined"],
+        "rows_pending": s.rows["pending"], "rows_retracted": s.rows["retracted"],
+        "flags": s.rows["flags"], "orgs_classified": classified,
+        "seconds_ingest": sec.get("ingest"), "seconds_integrate": sec.get("integrate"),
+        "seconds_model": sec.get("model"), "seconds_export": sec.get("export")}
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -292,28 +636,65 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
                             "AND schema_name = 'main'", [name]).fetchall()[0][0])
 
 
-def run_log_path(settings: Settings) -> Path:
-    """Every run, failed ones too, one JSON line each (`runs` keeps only published runs)."""
-    return settings.warehouse.with_name(settings.warehouse.name + ".runs.jsonl")
+def run_log_path(settings: Settings | Path) -> Path:
+    """Every run, failed ones too, one JSON line each, beside the warehouse. A run that
+    publishes adds the failed ones to `runs`; `chibo status` reads both."""
+    warehouse = settings.warehouse if isinstance(settings, Settings) else Path(settings)
+    return warehouse.with_name(warehouse.name + ".runs.jsonl")
 
 
-def _log_run(ctx: RunContext, status: str, error: BaseException | None = None) -> None:
-    import json
-    entry = {"run_id": ctx.run_id, "mode": ctx.mode, "as_of": ctx.settings.as_of.isoformat(),
-             "started_at": ctx.started_at.isoformat(),
-             "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(), "status": status,
-             "error": f"{type(error).__name__}: {error}" if error else None,
-             "stage_seconds": {k: round(v, 3) for k, v in ctx.stage_seconds.items()}}
+def _read_log(settings: Settings | Path) -> list[dict[str, Any]]:
     try:
-        with open(run_log_path(ctx.settings), "a", encoding="utf-8") as fh:
+        lines = run_log_path(settings).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    out = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue   # a line cut by a kill
+        if isinstance(entry, dict) and entry.get("run_id"):
+            out.append(entry)
+    return out
+
+
+def _error_line(error: BaseException | None) -> str | None:
+    if error is None:
+        return None
+    return one_line(error) if isinstance(error, ChiboError) else describe(error)
+
+
+def _log_entry(settings: Settings, run_id: str, mode: str, started_at: dt.datetime,
+               status: str, error: BaseException | None, stage: str | None,
+               stage_seconds: dict[str, float] | None = None) -> None:
+    entry = {"run_id": run_id, "mode": mode, "as_of": settings.as_of.isoformat(),
+             "started_at": started_at.isoformat(),
+             "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(), "status": status,
+             "stage": stage if status != "completed" else None,
+             "error": _error_line(error),
+             "stage_seconds": {k: round(v, 3) for k, v in (stage_seconds or {}).items()}}
+    try:
+        with open(run_log_path(settings), "a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
     except OSError:
         pass   # the log is a convenience; never fail a run over it
 
 
+def _log_run(ctx: RunContext, status: str, error: BaseException | None = None) -> None:
+    _log_entry(ctx.settings, ctx.run_id, ctx.mode, ctx.started_at, status, error, ctx.stage,
+               ctx.stage_seconds)
+    ctx.logged = True
+
+
 def abort_run(ctx: RunContext, error: BaseException | None = None) -> None:
-    """Drop the private file; the published warehouse stays as it was."""
+    """Drop the private file and the staged reports; the published warehouse stays as it was
+    (or, past the warehouse rename, the run is logged `published_with_errors`)."""
     if ctx.published:
+        shutil.rmtree(ctx.next_exports, ignore_errors=True)
+        if not ctx.logged:
+            _log_run(ctx, "published_with_errors", error)
+        ctx.resources.close()
         return
     try:
         ctx.con.close()
@@ -321,8 +702,111 @@ def abort_run(ctx: RunContext, error: BaseException | None = None) -> None:
         pass
     wh.discard_next(ctx.next_file)
     shutil.rmtree(ctx.next_exports, ignore_errors=True)
-    _log_run(ctx, "failed", error)
+    if not ctx.logged:
+        _log_run(ctx, "failed", error)
     ctx.resources.close()
+
+
+STATUS_VI_EN = {"completed": "hoàn thành / completed", "failed": "thất bại / failed",
+                "published_with_errors": "đã công bố kho, lỗi báo cáo / published with errors",
+                "interrupted": "bị dừng khi công bố / interrupted while publishing",
+                "running": "đang chạy / running"}
+
+
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, str) and value:
+        try:
+            return _as_datetime(dt.datetime.fromisoformat(value))
+        except ValueError:
+            return None
+    return None
+
+
+def recent_runs(warehouse: Path, limit: int = 10) -> list[dict[str, Any]]:
+    """The last runs, newest first: the published `runs` table, plus what only the run log
+    and the publish marker know yet (failed runs, a run whose reports did not all move, a run
+    killed while publishing)."""
+    rows: dict[str, dict[str, Any]] = {}
+    if warehouse.is_file():
+        try:
+            con = duckdb.connect(str(warehouse), read_only=True)
+        except duckdb.Error as exc:
+            raise ChiboError(f"không mở được kho dữ liệu / cannot open {warehouse}: "
+                             f"{one_line(exc)}") from None
+        try:
+            cur = con.execute("SELECT * FROM runs")
+            names = [d[0] for d in cur.description]
+            for r in cur.fetchall():
+                rows[r[names.index("run_id")]] = dict(zip(names, r))
+        except duckdb.Error:
+            pass
+        finally:
+            con.close()
+    log = _read_log(warehouse)
+    final = _final_entries(log)
+    for e in [*final.values(), *_killed_entries(log)]:
+        known = rows.get(e["run_id"])
+        if known is None:
+            if e.get("status") != "completed":
+                rows[e["run_id"]] = {k: e.get(k) for k in (
+                    "run_id", "started_at", "finished_at", "as_of", "status", "mode", "error",
+                    "stage")}
+        elif e.get("status") == "published_with_errors":
+            known.update(status="published_with_errors", error=e.get("error"), stage="publish")
+    if wh.lock_held(warehouse):   # the newest run that only said `started` is still going
+        going = sorted((run for run in rows.values() if run.get("error") == KILLED_ERROR),
+                       key=lambda run: _as_datetime(run.get("started_at")) or _EPOCH)
+        for run in going[-1:]:
+            run.update(status="running", error=None)
+    published = sorted((r for r in rows.values() if r.get("status") in wh.PUBLISHED_STATUSES),
+                       key=lambda r: _as_datetime(r.get("finished_at")) or _EPOCH)
+    if published:
+        last = published[-1]
+        marker = wh.read_marker(warehouse)
+        started = any(e["run_id"] == last["run_id"] and e.get("status") == "started"
+                      for e in log)
+        if last.get("status") == "completed" and last["run_id"] not in final and started and \
+                (marker is None or marker.get("run_id") != last["run_id"]):
+            last.update(status="interrupted", stage="publish",
+                        error="bị dừng giữa lúc công bố, báo cáo có thể chưa khớp kho dữ liệu / "
+                              "killed while publishing: the reports may not match the warehouse")
+    out = sorted(rows.values(), key=lambda r: _as_datetime(r.get("started_at")) or _EPOCH,
+                 reverse=True)
+    return out[:limit]
+
+
+def format_runs(runs: list[dict[str, Any]]) -> list[str]:
+    """`chibo status`: one line a run, Vietnamese first, times in Asia/Ho_Chi_Minh."""
+    from chibo.settings import PROVINCE_TZ
+    lines = []
+    for r in runs:
+        started = _as_datetime(r.get("started_at"))
+        when = started.astimezone(PROVINCE_TZ).strftime("%Y-%m-%d %H:%M:%S") if started else "?"
+        status = STATUS_VI_EN.get(r.get("status") or "", r.get("status") or "?")
+        mode = {"run": "chạy / run", "rebuild": "dựng lại / rebuild"}.get(r.get("mode") or "",
+                                                                          r.get("mode") or "?")
+        line = f"{when}  {status}  [{mode}; ngày chốt / as of {r.get('as_of')}]  {r['run_id']}"
+        if r.get("status") == "completed" or r.get("files_new") is not None:
+            secs = sum(r.get(f"seconds_{s}") or 0 for s in
+                       ("ingest", "integrate", "model", "export", "publish"))
+            line += (f"  tệp mới / new files {r.get('files_new') or 0}, dòng nạp / rows loaded "
+                     f"{r.get('rows_loaded') or 0}, dòng bị loại / quarantined "
+                     f"{r.get('rows_quarantined') or 0}, {secs:.1f} s")
+            if r.get("skipped"):
+                line += f", bỏ qua / skipped: {r['skipped']}"
+        if r.get("status") != "completed":
+            stage = r.get("stage")
+            if stage:
+                line += f"  bước / stage {stage}"
+            if r.get("error"):
+                line += f": {one_line(r['error'], 300)}"
+        lines.append(line)
+    return lines
 
 
 def run_all(settings: Settings, rebuild: bool = False,

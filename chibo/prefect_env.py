@@ -38,16 +38,31 @@ What it sets (a value the user already exported wins, except where marked *force
 
 With ``PREFECT_API_URL`` set, flows report to that server (the variables above still
 keep the client quiet and untracked).
+
+The embedded server dies with its run (:func:`guard_embedded_server`): Prefect starts it as
+a child process (``python -m uvicorn --factory prefect.server.api.server:create_app``) and
+stops it at exit, but a run killed with SIGKILL (or by the OOM killer) never reaches its exit
+handlers, and the server was left reparented to PID 1 holding ``prefect.db`` and a port. The
+guard starts the same app through :func:`guarded_server_app`, which watches the parent's PID
+and shuts the server down (SIGTERM, then exit) within a second of the run's death.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
-__all__ = ["configure_prefect_env", "default_prefect_home", "PREFECT_DEFAULTS", "PREFECT_FORCED"]
+__all__ = ["configure_prefect_env", "default_prefect_home", "resolve_prefect_home",
+           "guard_embedded_server", "guarded_server_app", "PREFECT_DEFAULTS", "PREFECT_FORCED"]
+
+#: the embedded server's parent (the run): the server exits when it is gone
+PARENT_PID_VAR = "CHIBO_PREFECT_PARENT_PID"
+_PREFECT_FACTORY = "prefect.server.api.server:create_app"
+_GUARDED_FACTORY = "chibo.prefect_env:guarded_server_app"
 
 #: set only when the user has not set them
 PREFECT_DEFAULTS: dict[str, str] = {
@@ -83,6 +98,15 @@ def default_prefect_home() -> Path:
     return Path(base) / "chibo" / "prefect"
 
 
+def resolve_prefect_home(home: Path | str | None = None) -> Path:
+    """The PREFECT_HOME :func:`configure_prefect_env` will use (nothing is created): an
+    exported PREFECT_HOME, else ``home``, else :func:`default_prefect_home`."""
+    user_home = os.environ.get("PREFECT_HOME", "").strip()
+    if user_home:
+        return Path(user_home).expanduser().resolve()
+    return Path(home).expanduser().resolve() if home is not None else default_prefect_home()
+
+
 def configure_prefect_env(home: Path | str | None = None) -> None:
     """Prepare ``os.environ`` for an embedded, quiet, offline Prefect run.
 
@@ -94,11 +118,7 @@ def configure_prefect_env(home: Path | str | None = None) -> None:
     env = os.environ
     before = {k: env.get(k) for k in _all_keys()}
 
-    user_home = env.get("PREFECT_HOME", "").strip()
-    if user_home:
-        resolved = Path(user_home).expanduser().resolve()
-    else:
-        resolved = Path(home).expanduser().resolve() if home is not None else default_prefect_home()
+    resolved = resolve_prefect_home(home)
     resolved.mkdir(parents=True, exist_ok=True)
     env["PREFECT_HOME"] = str(resolved)
 
@@ -141,3 +161,62 @@ def _refresh_imported_prefect() -> None:
         prefect.logging.configuration.setup_logging()
     except Exception:  # pragma: no cover - best effort only
         pass
+
+
+class _GuardedSubprocess:
+    """Stands in for the `subprocess` module inside Prefect's server module: the server is
+    started through `guarded_server_app` with the run's PID in its environment."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(subprocess, name)
+
+    @staticmethod
+    def Popen(args: Any = None, *rest: Any, **kwargs: Any) -> subprocess.Popen:  # noqa: N802
+        if isinstance(args, list | tuple) and _PREFECT_FACTORY in args:
+            args = [_GUARDED_FACTORY if a == _PREFECT_FACTORY else a for a in args]
+            kwargs["env"] = {**(kwargs.get("env") or os.environ),
+                             PARENT_PID_VAR: str(os.getpid())}
+        return subprocess.Popen(args, *rest, **kwargs)
+
+
+def guard_embedded_server() -> bool:
+    """Make Prefect's embedded (ephemeral) server die with the process that started it.
+    Call after ``import prefect`` (flows/nightly.py does at import). Idempotent; returns
+    False when this Prefect has no such server to guard (nothing is changed then)."""
+    try:
+        from prefect.server.api import server as srv
+    except Exception:   # pragma: no cover - another Prefect layout
+        return False
+    if not hasattr(srv, "SubprocessASGIServer") or not hasattr(srv, "subprocess"):
+        return False
+    if not isinstance(srv.subprocess, _GuardedSubprocess):
+        srv.subprocess = _GuardedSubprocess()  # type: ignore[assignment]
+    return True
+
+
+def _watch_parent(parent: int, interval: float = 0.5) -> None:
+    import signal
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGTERM)   # uvicorn shuts down and closes prefect.db
+        time.sleep(5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="chibo-parent-watch", daemon=True).start()
+
+
+def guarded_server_app() -> Any:
+    """The uvicorn factory of the guarded embedded server: Prefect's own app, plus a thread
+    that ends the server when its parent (the run) is gone."""
+    parent = int(os.environ.get(PARENT_PID_VAR, "0") or 0)
+    if parent:
+        if os.getppid() != parent:   # the run died before the server even started
+            os._exit(1)
+        _watch_parent(parent)
+    from prefect.server.api.server import create_app
+
+    return create_app()

@@ -17,6 +17,33 @@ DEFAULTS = {
 }
 
 
+#: free space a run needs in each folder it writes (the warehouse folder also needs room for
+#: the copy of the published warehouse): CHIBO_MIN_FREE_MB, default 100 MB
+DEFAULT_MIN_FREE_MB = 100
+
+
+def min_free_bytes() -> int:
+    """The free space preflight asks of every folder a run writes to, in bytes."""
+    value = os.environ.get("CHIBO_MIN_FREE_MB", "").strip()
+    if not value:
+        return DEFAULT_MIN_FREE_MB * 2**20
+    try:
+        mb = float(value)
+    except ValueError:
+        raise ChiboError(
+            f"CHIBO_MIN_FREE_MB must be a number of megabytes, got {value!r}") from None
+    return max(0, int(mb * 2**20))
+
+
+def kill_point(name: str) -> None:
+    """Test hook: with CHIBO_TEST_KILL_AT=<name> the process SIGKILLs itself at the named point
+    (ingest, publish:before-warehouse, publish:after-warehouse, publish:mid-reports,
+    publish:before-marker), which is how tests/robustness kills a run at an exact instant."""
+    if os.environ.get("CHIBO_TEST_KILL_AT") == name:
+        import signal
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def today_in_vietnam() -> dt.date:
     return dt.datetime.now(PROVINCE_TZ).date()
 

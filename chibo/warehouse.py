@@ -9,33 +9,54 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import stat
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 
 from chibo.contract import CONTRACT, DUCKDB_TYPES, KINDS
-from chibo.errors import ChiboError, RunLockedError
+from chibo.errors import ChiboError, RunLockedError, disk_full_message, is_disk_full
 
-BOOKKEEPING_DDL = """
-CREATE SCHEMA IF NOT EXISTS staging;
-CREATE TABLE IF NOT EXISTS files (
-    delivery_id BIGINT, path VARCHAR, kind VARCHAR, sha256 VARCHAR, bytes BIGINT,
-    mtime_ns BIGINT, status VARCHAR, superseded BOOLEAN DEFAULT false,
-    rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, rows_pending BIGINT,
-    error VARCHAR, warnings VARCHAR, first_run_id VARCHAR);
-CREATE TABLE IF NOT EXISTS staging.quarantine (
-    delivery_id BIGINT, kind VARCHAR, file VARCHAR, source_row BIGINT, column_name VARCHAR,
-    check_name VARCHAR, value VARCHAR, message_vi VARCHAR, message_en VARCHAR, run_id VARCHAR);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, as_of DATE,
-    status VARCHAR, mode VARCHAR, fingerprint VARCHAR, skipped VARCHAR, files_new BIGINT, files_loaded BIGINT, files_rejected BIGINT,
-    files_duplicate BIGINT, files_unsupported BIGINT, rows_read BIGINT, rows_loaded BIGINT,
-    rows_quarantined BIGINT, rows_pending BIGINT, rows_retracted BIGINT, flags BIGINT,
-    orgs_classified BIGINT, seconds_ingest DOUBLE, seconds_integrate DOUBLE,
-    seconds_model DOUBLE, seconds_export DOUBLE, seconds_publish DOUBLE);
-"""
+# The bookkeeping tables, column by column: `ensure_schema` creates them and adds the columns an
+# older warehouse lacks (an upgrade never breaks publishing).
+FILES_COLUMNS = [
+    ("delivery_id", "BIGINT"), ("path", "VARCHAR"), ("kind", "VARCHAR"), ("sha256", "VARCHAR"),
+    ("bytes", "BIGINT"), ("mtime_ns", "BIGINT"), ("status", "VARCHAR"),
+    ("superseded", "BOOLEAN DEFAULT false"), ("rows_read", "BIGINT"), ("rows_loaded", "BIGINT"),
+    ("rows_quarantined", "BIGINT"), ("rows_pending", "BIGINT"), ("error", "VARCHAR"),
+    ("warnings", "VARCHAR"), ("first_run_id", "VARCHAR")]
+QUARANTINE_COLUMNS = [
+    ("delivery_id", "BIGINT"), ("kind", "VARCHAR"), ("file", "VARCHAR"), ("source_row", "BIGINT"),
+    ("column_name", "VARCHAR"), ("check_name", "VARCHAR"), ("value", "VARCHAR"),
+    ("message_vi", "VARCHAR"), ("message_en", "VARCHAR"), ("run_id", "VARCHAR")]
+RUNS_COLUMNS = [
+    ("run_id", "VARCHAR"), ("started_at", "TIMESTAMPTZ"), ("finished_at", "TIMESTAMPTZ"),
+    ("as_of", "DATE"), ("status", "VARCHAR"), ("mode", "VARCHAR"), ("fingerprint", "VARCHAR"),
+    ("skipped", "VARCHAR"), ("files_new", "BIGINT"), ("files_loaded", "BIGINT"),
+    ("files_rejected", "BIGINT"), ("files_duplicate", "BIGINT"), ("files_unsupported", "BIGINT"),
+    ("rows_read", "BIGINT"), ("rows_loaded", "BIGINT"), ("rows_quarantined", "BIGINT"),
+    ("rows_pending", "BIGINT"), ("rows_retracted", "BIGINT"), ("flags", "BIGINT"),
+    ("orgs_classified", "BIGINT"), ("seconds_ingest", "DOUBLE"), ("seconds_integrate", "DOUBLE"),
+    ("seconds_model", "DOUBLE"), ("seconds_export", "DOUBLE"), ("seconds_publish", "DOUBLE"),
+    # a run that did not complete: the one-line error and the stage it failed at
+    ("error", "VARCHAR"), ("stage", "VARCHAR")]
+BOOKKEEPING = {("main", "files"): FILES_COLUMNS, ("staging", "quarantine"): QUARANTINE_COLUMNS,
+               ("main", "runs"): RUNS_COLUMNS}
+#: `runs.status`: completed; published_with_errors (warehouse in place, reports not all moved);
+#: interrupted (killed between the warehouse rename and the publish marker); failed (nothing
+#: published: the row comes from the run log, added by the next run that publishes)
+PUBLISHED_STATUSES = ("completed", "published_with_errors", "interrupted")
+
+
+def _columns_ddl(columns: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{name} {typ}" for name, typ in columns)
+
+
+BOOKKEEPING_DDL = "CREATE SCHEMA IF NOT EXISTS staging;\n" + "\n".join(
+    f"CREATE TABLE IF NOT EXISTS {schema}.{table} ({_columns_ddl(cols)});"
+    for (schema, table), cols in BOOKKEEPING.items())
 
 
 def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
@@ -66,9 +87,18 @@ def contract_columns_ddl(kind: str) -> str:
     return ", ".join(f"{c.name} {DUCKDB_TYPES[c.type]}" for c in CONTRACT[kind].columns)
 
 
+def _kind_columns(kind: str, staging: bool) -> list[tuple[str, str]]:
+    cols = [(c.name, DUCKDB_TYPES[c.type]) for c in CONTRACT[kind].columns]
+    if staging:
+        return [*cols, ("action", "VARCHAR"), ("source_file", "VARCHAR"),
+                ("source_row", "BIGINT"), ("delivery_id", "BIGINT")]
+    return [*cols, ("source_file", "VARCHAR"), ("source_row", "BIGINT")]
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create what a new warehouse needs; a no-op on an existing one."""
+    """Create what a new warehouse needs; on an older one, add the columns it lacks."""
     con.execute(BOOKKEEPING_DDL)
+    tables = dict(BOOKKEEPING)
     for kind in KINDS:
         con.execute(
             f"CREATE TABLE IF NOT EXISTS staging.{kind} ({contract_columns_ddl(kind)}, "
@@ -76,6 +106,20 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             f"CREATE TABLE IF NOT EXISTS {kind} ({contract_columns_ddl(kind)}, "
             "source_file VARCHAR, source_row BIGINT)")
+        tables[("staging", kind)] = _kind_columns(kind, staging=True)
+        tables[("main", kind)] = _kind_columns(kind, staging=False)
+    present: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in con.execute(
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database()").fetchall():
+        present.setdefault((schema, table), set()).add(column)
+    for (schema, table), cols in tables.items():
+        have = present.get((schema, table))
+        if have is None:   # a view or a table another layer owns under that name
+            continue
+        for name, typ in cols:
+            if name not in have:
+                con.execute(f"ALTER TABLE {schema}.{table} ADD COLUMN {name} {typ}")
 
 
 @contextmanager
@@ -96,6 +140,22 @@ def run_lock(published: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def lock_held(published: Path) -> bool:
+    """True while a run holds the warehouse lock (asked without taking it for long)."""
+    lock_path = published.with_name(published.name + ".lock")
+    try:
+        fh = open(lock_path, "rb")
+    except OSError:
+        return False
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
+
+
 def next_path(published: Path, run_id: str) -> Path:
     return published.with_name(f"{published.name}.next-{run_id}")
 
@@ -110,15 +170,36 @@ def remove_stale_next_files(published: Path) -> None:
 
 
 def prepare_next(published: Path, run_id: str, fresh: bool) -> Path:
-    """The private file this run builds: a copy of the published one, or empty (rebuild)."""
+    """The private file this run builds: a copy of the published one, or empty (rebuild).
+    Leftovers of a killed run are removed first (they may be what fills the disk)."""
     remove_stale_next_files(published)
     target = next_path(published, run_id)
     if not fresh and published.exists():
         try:
             shutil.copyfile(published, target)
         except OSError as exc:
-            raise ChiboError(f"cannot copy the warehouse {published}: {exc.strerror}") from None
+            target.unlink(missing_ok=True)   # a partial copy must not fill the disk
+            if is_disk_full(exc):
+                raise ChiboError(disk_full_message(
+                    published.parent, "sao chép kho dữ liệu đã công bố",
+                    "copy the published warehouse", needed=published.stat().st_size)) from None
+            raise ChiboError(f"không sao chép được kho dữ liệu {published} / cannot copy the "
+                             f"warehouse {published}: {exc.strerror}") from None
     return target
+
+
+def keep_permissions(new: Path, old: Path) -> None:
+    """The published warehouse keeps the mode and group of the file it replaces (a first
+    warehouse keeps what the umask gave it): `chmod 640` + a group survive every run."""
+    try:
+        st = old.stat()
+    except FileNotFoundError:
+        return
+    os.chmod(new, stat.S_IMODE(st.st_mode))
+    try:
+        os.chown(new, -1, st.st_gid)
+    except PermissionError:   # not a member of that group: the mode is kept, the group is not
+        pass
 
 
 def publish_file(con: duckdb.DuckDBPyConnection, next_file: Path, published: Path) -> None:
@@ -127,19 +208,71 @@ def publish_file(con: duckdb.DuckDBPyConnection, next_file: Path, published: Pat
     wal = next_file.with_name(next_file.name + ".wal")
     if wal.exists():   # a checkpointed, closed database leaves none; never publish half a state
         raise ChiboError(f"{wal} still exists after checkpoint; not publishing")
+    keep_permissions(next_file, published)
     os.replace(next_file, published)
     shutil.rmtree(next_file.with_name(next_file.name + ".tmp"), ignore_errors=True)
 
 
-def publish_exports(staged: Path, exports: Path) -> None:
-    """Move a run's reports over the published ones, file by file (each an atomic rename)."""
+def current_umask() -> int:
+    """The process umask, read without changing it (Linux), else by setting it back."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def publish_exports(staged: Path, exports: Path,
+                    after_each: Callable[[Path], None] | None = None) -> int:
+    """Move a run's reports over the published ones, file by file (each an atomic rename).
+    Each file gets the mode the umask allows (`tempfile.mkstemp` makes 0600 files). Returns
+    the number of files moved."""
     if not staged.is_dir():
-        return
+        return 0
+    mode = 0o666 & ~current_umask()
+    moved = 0
     for src in sorted(p for p in staged.rglob("*") if p.is_file()):
         dest = exports / src.relative_to(staged)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(src, mode)
         os.replace(src, dest)
+        moved += 1
+        if after_each is not None:
+            after_each(dest)
     shutil.rmtree(staged, ignore_errors=True)
+    return moved
+
+
+def marker_path(published: Path) -> Path:
+    """`<warehouse>.published`: written last by a publishing run, once warehouse and reports
+    are both in place; a run starting finds the reports out of step when it does not name
+    the warehouse's last published run."""
+    return published.with_name(published.name + ".published")
+
+
+def write_marker(published: Path, entry: dict) -> None:
+    import json
+    target = marker_path(published)
+    tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+
+
+def read_marker(published: Path) -> dict | None:
+    import json
+    try:
+        entry = json.loads(marker_path(published).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return entry if isinstance(entry, dict) else None
 
 
 def discard_next(next_file: Path) -> None:

@@ -11,8 +11,11 @@ Prefect artifacts.  One task per stage (never per file or row):
   tasks wrapped in :func:`prefect.utilities.annotations.quote` so Prefect never walks
   or copies it.
 * ``ingest`` and ``export`` retry (twice, 2 s apart) but only on transient I/O errors
-  (``OSError`` other than missing/permission errors, DuckDB I/O errors); a chibo error
-  such as a rejected rulebook or the shrink guard fails at once.
+  (``OSError`` other than missing/permission errors and a full disk, DuckDB I/O errors),
+  also when the pipeline wrapped one in a ``StageFailed`` naming the stage and file; a chibo
+  error such as a rejected rulebook or the shrink guard, or a bug, fails at once.
+* Importing this module guards Prefect's embedded server so that it dies with the run
+  (``chibo.prefect_env.guard_embedded_server``; no effect against a real server).
 * On any failure after ``start_run`` the flow calls ``abort_run(ctx, exc)`` (the
   published warehouse stays as it was) and re-raises, so the flow run is FAILED.
 
@@ -30,6 +33,13 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
+
+try:   # the embedded server (if any) dies with the process that runs us
+    from chibo.prefect_env import guard_embedded_server
+
+    guard_embedded_server()
+except ImportError:  # pragma: no cover - deploying needs only this file
+    pass
 
 __all__ = ["nightly", "STAGES", "is_transient_io_error", "set_progress"]
 
@@ -63,8 +73,14 @@ def _pipeline():
 
 
 def is_transient_io_error(exc: BaseException | None) -> bool:
-    """True for errors a retry can cure: I/O hiccups, not bad input or bugs."""
+    """True for errors a retry can cure: I/O hiccups, not bad input, a full disk or bugs."""
     if exc is None:
+        return False
+    from chibo.errors import StageFailed, is_disk_full
+
+    if isinstance(exc, StageFailed):   # the pipeline named the stage; the cause decides
+        exc = exc.cause
+    if is_disk_full(exc):
         return False
     if isinstance(exc, _NON_TRANSIENT_OS_ERRORS):
         return False

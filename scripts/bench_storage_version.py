@@ -6,6 +6,12 @@ example with CHIBO_STORAGE_VERSION=v1.4.0 (the default) and =latest (DuckDB's ow
 Each repeat, alternating the two settings: a first run into an empty folder, then an idle run
 (nothing new), then the README's analyst queries timed on the published file (read-only).
 Prints a Markdown table (medians) for docs/benchmarks.md.
+
+    .venv/bin/python scripts/bench_storage_version.py --from-warehouse FILE [--repeats N]
+
+The storage format alone, on a bigger warehouse than the worked example: FILE copied
+(`COPY FROM DATABASE`, then CHECKPOINT) into a new file in each format, and the README queries
+timed on each copy.
 """
 from __future__ import annotations
 
@@ -67,6 +73,42 @@ def storage_tag(db: Path) -> str:
         con.close()
 
 
+def copy_into(src: Path, dest: Path, storage: str) -> float:
+    t0 = time.perf_counter()
+    con = duckdb.connect(str(dest), config={"storage_compatibility_version": storage})
+    try:
+        con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
+        db = con.execute("SELECT current_database()").fetchall()[0][0]
+        con.execute(f'COPY FROM DATABASE src TO "{db}"')
+        con.execute("DETACH src")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return time.perf_counter() - t0
+
+
+def copy_bench(src: Path, repeats: int, queries: list[str]) -> None:
+    res: dict[str, dict[str, list[float]]] = {
+        s: {"copy": [], "bytes": [], "queries": []} for s in SETTINGS}
+    tags = {}
+    for i in range(repeats):
+        for storage in SETTINGS if i % 2 == 0 else reversed(SETTINGS):
+            with tempfile.TemporaryDirectory(prefix="chibo-bench-storage-") as tmp:
+                db = Path(tmp) / "w.duckdb"
+                res[storage]["copy"].append(copy_into(src, db, storage))
+                res[storage]["bytes"].append(db.stat().st_size)
+                res[storage]["queries"].append(query_seconds(db, queries))
+                tags[storage] = storage_tag(db)
+    print(f"| storage | copy + CHECKPOINT (s) | file (MiB) | {len(queries)} README queries (ms) |")
+    print("| --- | --- | --- | --- |")
+    for storage in SETTINGS:
+        r = res[storage]
+        print(f"| `{storage}` ({tags[storage]}) | {statistics.median(r['copy']):.2f} "
+              f"| {statistics.median(r['bytes']) / 2**20:.1f} "
+              f"| {1000 * statistics.median(r['queries']):.0f} |")
+    print(f"\nmedians of {repeats} repeats; source {src.stat().st_size / 2**20:.1f} MiB")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--raw", default="/work/shared/examples/small-province/raw")
@@ -76,9 +118,13 @@ def main() -> int:
                     help="the command that runs chibo (default: the one beside this python)")
     ap.add_argument("--readme", default=str(REPO / "README.md"),
                     help="whose ```sql blocks are the analyst queries")
+    ap.add_argument("--from-warehouse", help="time the storage format alone on this file")
     args = ap.parse_args()
     chibo = shlex.split(args.chibo)
     queries = readme_queries(Path(args.readme))
+    if args.from_warehouse:
+        copy_bench(Path(args.from_warehouse), args.repeats, queries)
+        return 0
     results: dict[str, dict[str, list[float]]] = {
         s: {"first": [], "first_cpu": [], "idle": [], "queries": [], "bytes": []}
         for s in SETTINGS}

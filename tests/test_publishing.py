@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from chibo import pipeline
+from chibo.errors import ChiboError
 from tests.helpers import EXAMPLE, EXAMPLE_AS_OF, integrated_snapshot, settings
 
 pytestmark = pytest.mark.xdist_group("publishing")
@@ -135,7 +136,7 @@ def test_reports_go_live_only_with_their_warehouse(tmp_path, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(warehouse, "publish_file", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(ChiboError, match="failed at stage publish: disk full"):
         pipeline.run_all(s)
     # the failed run wrote its reports aside and dropped them: the published ones are intact
     assert {p: p.read_bytes() for p in s.exports.rglob("*") if p.is_file()} == reports

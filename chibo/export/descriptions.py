@@ -253,7 +253,11 @@ COLUMNS.update({
     ("runs", "started_at"): ("Start time of the run", "Thời điểm bắt đầu"),
     ("runs", "finished_at"): ("End time of the run", "Thời điểm kết thúc"),
     ("runs", "as_of"): ("As-of date of the run", "Ngày chốt số liệu của lần chạy"),
-    ("runs", "status"): ("Outcome of the run", "Kết quả lần chạy"),
+    ("runs", "status"): ("Outcome of the run: completed, published_with_errors (warehouse "
+                         "published, reports not all moved), interrupted (killed while "
+                         "publishing), failed (nothing published; from the run log)",
+                         "Kết quả lần chạy: hoàn thành, đã công bố kho nhưng lỗi báo cáo, "
+                         "bị dừng khi công bố, thất bại"),
     ("runs", "mode"): ("run or rebuild", "Chế độ chạy (thường hoặc dựng lại)"),
     ("runs", "fingerprint"): ("Hash of the as-of date, rulebooks and model SQL the run used: an idle "
                               "run with the same fingerprint reuses the last model",
@@ -263,6 +267,9 @@ COLUMNS.update({
     ("runs", "rebuild"): ("The run rebuilt the warehouse from raw/", "Lần chạy dựng lại kho từ raw/"),
     ("runs", "message"): ("Message of the run", "Thông báo của lần chạy"),
     ("runs", "error"): ("Error that stopped the run", "Lỗi làm dừng lần chạy"),
+    ("runs", "stage"): ("Stage at which a run that did not complete stopped (ingest, integrate, "
+                        "model, export, publish, start)",
+                        "Bước mà lần chạy không hoàn thành bị dừng lại"),
     ("runs", "files_seen"): ("Files seen", "Số tệp đã thấy"),
     ("runs", "files_new"): ("New files", "Số tệp mới"),
     ("runs", "files_loaded"): ("Files loaded", "Số tệp đã nạp"),

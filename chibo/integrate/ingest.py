@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+import os
+import stat
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -17,6 +19,8 @@ import duckdb
 import polars as pl
 
 from chibo.contract import KINDS
+from chibo.errors import ChiboError, StageFailed
+from chibo.settings import kill_point
 from schemas._common import YearRules
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".xlsx")
@@ -24,11 +28,13 @@ SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".xlsx")
 
 @dataclass(frozen=True)
 class RawFile:
-    path: str          # under raw/, forward slashes: precedence is its byte order
+    path: str          # under raw/, forward slashes, undecodable bytes escaped (\\xNN)
     kind: str | None   # the kind folder it sits in
     absolute: Path
     size: int
     mtime_ns: int
+    special: str | None = None   # why this entry is never opened (a link, a FIFO, …)
+    sort_key: bytes = b""        # the path's own bytes: precedence is their order
 
 
 @dataclass
@@ -40,17 +46,102 @@ class IngestSummary:
     messages: list[str] = field(default_factory=list)
 
 
+# what an entry under raw/ that is not a regular file is recorded as (never opened)
+SPECIAL_VI_EN = {
+    "symlink": ("liên kết tượng trưng (symlink), không được đọc",
+                "a symbolic link, not followed"),
+    "dangling_symlink": ("liên kết tượng trưng trỏ tới nơi không tồn tại, không được đọc",
+                         "a dangling symbolic link, not followed"),
+    "dir_symlink": ("liên kết tượng trưng tới một thư mục, không được đọc",
+                    "a symbolic link to a folder, not followed"),
+    "fifo": ("tệp đặc biệt (FIFO), không được đọc", "a FIFO (named pipe), never opened"),
+    "socket": ("tệp đặc biệt (socket), không được đọc", "a socket, never opened"),
+    "device": ("tệp thiết bị, không được đọc", "a device file, never opened"),
+    "unlistable": ("không liệt kê được thư mục", "cannot list the folder"),
+    "unreadable": ("không có quyền đọc tệp", "cannot open the file"),
+}
+
+
+def display_name(raw_bytes: bytes) -> str:
+    """A name as bytes shown as text: UTF-8 where it is, other bytes escaped as \\xNN
+    (what unzipping a Windows archive produces is shown, not a crash)."""
+    return raw_bytes.decode("utf-8", "backslashreplace")
+
+
+def _special_kind(st: os.stat_result, entry_path: bytes) -> str | None:
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            target = os.stat(entry_path)   # stat only: the target is never opened
+        except OSError:
+            return "dangling_symlink"
+        return "dir_symlink" if stat.S_ISDIR(target.st_mode) else "symlink"
+    if stat.S_ISFIFO(st.st_mode):
+        return "fifo"
+    if stat.S_ISSOCK(st.st_mode):
+        return "socket"
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        return "device"
+    return None
+
+
 def scan_raw(raw: Path) -> list[RawFile]:
-    """Every file under raw/, hidden files aside, in byte order of its path."""
-    out = []
-    for p in raw.rglob("*"):
-        rel = p.relative_to(raw)
-        if not p.is_file() or any(part.startswith(".") for part in rel.parts):
-            continue
-        kind = rel.parts[0] if len(rel.parts) > 1 and rel.parts[0] in KINDS else None
-        st = p.stat()
-        out.append(RawFile(rel.as_posix(), kind, p, st.st_size, st.st_mtime_ns))
-    return sorted(out, key=lambda f: f.path.encode("utf-8"))
+    """Every entry under raw/, hidden ones aside, in byte order of its path.
+
+    Names are handled as bytes (a name that is not valid UTF-8 sorts by its bytes and is
+    shown with those bytes escaped). Nothing is followed: a symbolic link (to a file or a
+    folder, inside raw/ or out of it, or dangling), a FIFO, a socket or a device gets its own
+    entry with `special` set and is recorded `unsupported_format`, never opened. raw/ itself
+    may be a link (the operator chose it)."""
+    out: list[RawFile] = []
+    root = os.fsencode(Path(raw))
+
+    def walk(folder: bytes, rel_parts: tuple[bytes, ...]) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as exc:
+            if rel_parts:   # raw/ itself unreadable is the run's problem, not a delivery
+                rel = b"/".join(rel_parts)
+                out.append(_entry(raw, rel_parts, rel, None, "unlistable", exc.strerror))
+                return
+            raise
+        for e in entries:
+            name = e.name if isinstance(e.name, bytes) else os.fsencode(e.name)
+            if name.startswith(b"."):
+                continue
+            parts = (*rel_parts, name)
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError:
+                continue   # vanished while scanning
+            if stat.S_ISDIR(st.st_mode):
+                walk(e.path if isinstance(e.path, bytes) else os.fsencode(e.path), parts)
+                continue
+            special = None if stat.S_ISREG(st.st_mode) else \
+                _special_kind(st, e.path if isinstance(e.path, bytes) else os.fsencode(e.path))
+            out.append(_entry(raw, parts, b"/".join(parts), st, special))
+
+    walk(root, ())
+    return sorted(out, key=lambda f: f.sort_key)
+
+
+def _entry(raw: Path, parts: tuple[bytes, ...], rel: bytes, st: os.stat_result | None,
+           special: str | None, detail: str | None = None) -> RawFile:
+    first = display_name(parts[0])
+    kind = first if len(parts) > 1 and first in KINDS else None
+    if special == "unlistable" and detail:
+        special = f"unlistable:{detail}"
+    return RawFile(display_name(rel), kind, Path(os.fsdecode(os.path.join(os.fsencode(raw), rel))),
+                   st.st_size if st else 0, st.st_mtime_ns if st else 0, special, rel)
+
+
+def special_reason(special: str) -> str:
+    """The files.error text of an entry that is never opened, Vietnamese first."""
+    code, _, detail = special.partition(":")
+    vi, en = SPECIAL_VI_EN.get(code, (code, code))
+    if detail:
+        vi, en = f"{vi} ({detail})", f"{en} ({detail})"
+    return f"{vi} / {en}"
 
 
 def sha256_of(path: Path) -> str:
@@ -106,22 +197,31 @@ def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id
     known = _known_deliveries(con)
     seen = _seen_hashes(con)
     next_id = con.execute("SELECT coalesce(max(delivery_id), 0) + 1 FROM files").fetchall()[0][0]
+    disk = raw_disk(con)   # asked now: after a full disk the connection may be unusable
     files = scan_raw(raw)
     for n, f in enumerate(files, 1):
         prior = known.get(f.path)
-        if prior and prior[1] == f.size and prior[2] == f.mtime_ns:
+        if prior and prior[0] is not None and prior[1] == f.size and prior[2] == f.mtime_ns:
             continue   # same path, size and mtime as a recorded delivery: skip re-hashing
-        sha = sha256_of(f.absolute)
-        if prior and prior[0] == sha:
-            continue
-        # one transaction per delivery: a failure (and a task retry) never leaves half a file
-        con.execute("BEGIN TRANSACTION")
+        # one transaction per delivery: a failure (and a task retry) never leaves half a file.
+        # Only a FileRejected (the file's own problem) is recorded; any other exception is the
+        # run's: the transaction is rolled back, the file is not recorded and is read again by
+        # the next run.
+        began = False
         try:
+            f, sha = _identity(f)
+            if prior and prior[0] == sha and (sha is not None or prior[1:] == (f.size, f.mtime_ns)):
+                continue
+            con.execute("BEGIN TRANSACTION")
+            began = True
             status, rows_read, rows_quar, error, warnings = _deliver(
                 con, f, sha, prior is not None, seen, next_id, run_id, as_of, rules)
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as exc:
+            if began:
+                _rollback(con)
+            if isinstance(exc, Exception) and not isinstance(exc, ChiboError):
+                raise StageFailed("ingest", f.path, exc, disk=disk, file_bytes=f.size) from exc
             raise
         next_id += 1
         summary.files_new += 1
@@ -132,6 +232,7 @@ def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id
             summary.messages.append(f"{f.path}: {error}")
         if progress:
             progress(f"[{n}/{len(files)}] {f.path}: {status}")
+        kill_point("ingest")
     if _release_orphaned_duplicates(con):
         again = ingest_raw(con, raw, as_of, run_id, rules, progress)
         summary.files_new += again.files_new
@@ -141,6 +242,45 @@ def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id
         for k, v in again.by_status.items():
             summary.by_status[k] = summary.by_status.get(k, 0) + v
     return summary
+
+
+def _identity(f: RawFile) -> tuple[RawFile, str | None]:
+    """SHA-256 of a file's bytes; of its kind and link text for an entry never opened (a link
+    to /proc/self/environ is the same entry every night, not a new delivery). A file chibo may
+    not open is recorded rejected without a hash, and tried again every run."""
+    if f.special is None:
+        try:
+            return f, sha256_of(f.absolute)
+        except PermissionError as exc:
+            return replace(f, special=f"unreadable:{exc.strerror}"), None
+    if f.special.startswith("unreadable"):
+        return f, None
+    h = hashlib.sha256(b"chibo-special:" + f.special.encode())
+    if f.special.endswith("symlink"):
+        try:
+            h.update(os.readlink(os.fsencode(f.absolute)))
+        except OSError:
+            pass
+    return f, h.hexdigest()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back without hiding the real error: when DuckDB already aborted the transaction
+    (a full disk on the .wal), ROLLBACK itself fails with "no transaction is active"."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def raw_disk(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The folder of the warehouse file being built (what fills up while ingesting)."""
+    try:
+        row = con.execute("SELECT path FROM duckdb_databases() "
+                          "WHERE database_name = current_database()").fetchall()
+    except duckdb.Error:
+        return None
+    return Path(row[0][0]).parent if row and row[0][0] else None
 
 
 def _release_orphaned_duplicates(con: duckdb.DuckDBPyConnection) -> bool:
@@ -160,8 +300,8 @@ def _release_orphaned_duplicates(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(orphans)
 
 
-def _deliver(con, f: RawFile, sha: str, replaces_path: bool, seen: set[str], delivery_id: int,
-             run_id: str, as_of: dt.date, rules: YearRules):
+def _deliver(con, f: RawFile, sha: str | None, replaces_path: bool, seen: set[str],
+             delivery_id: int, run_id: str, as_of: dt.date, rules: YearRules):
     """Record one new delivery: read, validate and stage it unless it is a copy or unsupported."""
     from chibo.read import FileRejected, read_file
     from chibo.validate import validate_frame
@@ -169,21 +309,26 @@ def _deliver(con, f: RawFile, sha: str, replaces_path: bool, seen: set[str], del
     if replaces_path:
         _supersede(con, f.path)
     status, rows_read, rows_quar, error, warnings = "loaded", 0, 0, None, None
-    if f.kind is None:
-        status, error = "unsupported_format", "not inside a kind folder (org_units, members, …)"
+    if f.special is not None and f.special.startswith("unreadable"):
+        status, error = "rejected", special_reason(f.special)
+    elif f.special is not None:   # a link, FIFO, socket or device: recorded, never opened
+        status, error = "unsupported_format", special_reason(f.special)
+    elif f.kind is None:
+        status, error = "unsupported_format", ("không nằm trong thư mục của một loại dữ liệu "
+                                               "(org_units, members, …) / not inside a kind "
+                                               "folder (org_units, members, …)")
     elif not is_supported(f.path):
-        status, error = "unsupported_format", "only .csv, .csv.gz and .xlsx files are read"
-    elif sha in seen:
+        status, error = "unsupported_format", ("chỉ đọc tệp .csv, .csv.gz và .xlsx / only "
+                                               ".csv, .csv.gz and .xlsx files are read")
+    elif sha is None or sha in seen:   # (a file without a hash is unreadable, above)
         status = "duplicate"
     else:
         seen.add(sha)
         try:
             read = read_file(f.absolute, f.kind)
             result = validate_frame(read, f.kind, f.path, as_of, rules)
-        except FileRejected as exc:
+        except FileRejected as exc:   # the file's own problem; anything else fails the run
             status, error = "rejected", f"{exc.message_vi} / {exc.message_en}"
-        except Exception as exc:   # a file must never crash the run
-            status, error = "rejected", f"Không đọc được tệp / cannot read the file: {exc}"
         else:
             rows_read = result.rows_read
             _stage(con, f.kind, f.path, delivery_id, run_id, result.valid, result.quarantine)

@@ -1,286 +1,249 @@
 """Read one delivered file (.csv, .csv.gz, .xlsx) into string columns named by contract code.
 
 The reader knows nothing about types: it finds the header, maps column names, keeps Excel's row
-numbers, normalises text (NFC, trimmed, empty -> null) and rejects files that cannot be used.
-Parsing values and checking rows is `chibo.validate`'s job.
+numbers, normalises text (NFC, trimmed, empty -> null, control characters removed) and rejects
+files that cannot be used. Parsing values and checking rows is `chibo.validate`'s job.
+
+Every problem a file can have surfaces as `FileRejected` (Vietnamese + English, naming the file
+and the sheet read), never as another exception: the run's ingest records it as `rejected`.
+Sizes are checked before parsing (`chibo.read.limits`), and .xlsx files are parsed in a child
+process (`chibo.read.isolation`) so a crash of the spreadsheet library rejects one file instead
+of killing the run.
 """
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import unicodedata
-import zlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from chibo.contract import ACTION_COLUMN, ACTION_LABEL, CONTRACT, ROW_CONDITIONAL, Kind
-from chibo.messages import file_message
+from chibo.contract import ACTION_COLUMN, CONTRACT, Kind
+from chibo.read.delimited import Parsed, RowProblem, read_delimited
+from chibo.read.errors import FileRejected, Where, fmt_en, fmt_vi
+from chibo.read.header import (
+    HEADER_SEARCH_ROWS,
+    header_names,
+    header_warnings,
+    label_of,
+    required_in_header,
+)
+from chibo.read.limits import Limits, limits_from_env
+from chibo.read.text import (
+    CONTROL_PATTERN,
+    LINE_SEPARATORS,
+    header_key,
+    nfc_unstable_class,
+    printable,
+    row_list,
+    trim,
+)
 
-HEADER_SEARCH_ROWS = 10
-DELIMITERS: tuple[str, ...] = (",", ";", "\t")
 SOURCE_ROW = "source_row"
-HEAD_CHARS = 1_000_000
+SUPPORTED = (".csv", ".csv.gz", ".xlsx")
 
-
-class FileRejected(Exception):
-    """The whole file is unusable; the messages name the file and the reason."""
-
-    def __init__(self, message_vi: str, message_en: str, reason: str = "unreadable") -> None:
-        super().__init__(message_vi, message_en)
-        self.message_vi = message_vi
-        self.message_en = message_en
-        self.reason = reason
-
-    def __str__(self) -> str:
-        return f"{self.message_vi} / {self.message_en}"
+__all__ = ["FileRejected", "HEADER_SEARCH_ROWS", "ReadResult", "RowProblem", "SOURCE_ROW",
+           "display_name", "header_key", "header_names", "read_file", "read_here",
+           "read_problem_cases", "required_in_header", "with_read_problems"]
 
 
 @dataclass
 class ReadResult:
     frame: pl.DataFrame            # code-named String columns (+ action) and source_row (Int64)
     decimal_comma: bool = False    # `;`/tab CSV: "93,5" means 93.5
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)   # one line each, "Vietnamese / English"
+    sheet: str | None = None       # the sheet read, for a workbook
+    # rows the reader itself quarantines (a quote that never closes): validation reports them
+    # with these checks instead of its own, so every row read is loaded or quarantined
+    problems: list[RowProblem] = field(default_factory=list)
 
 
-def _reject(reason: str, path: Path, detail_vi: str = "", detail_en: str = "") -> FileRejected:
-    vi, en = file_message(reason, str(path), detail_vi, detail_en)
-    return FileRejected(vi, en, reason)
+def display_name(path: Path) -> str:
+    """How messages name a file when the caller gives no name: its base name, never the
+    server's absolute path (undecodable bytes are escaped when shown)."""
+    return os.fsdecode(path.name)
 
 
-def header_key(text: str | None) -> str:
-    """How header cells are compared: Unicode form, case and surrounding spaces ignored."""
-    return unicodedata.normalize("NFC", text or "").strip().casefold()
+def read_file(path: Path | str, kind: str, name: str | None = None,
+              limits: Limits | None = None) -> ReadResult:
+    """Read `path` as a delivery of `kind`; raise FileRejected if the file cannot be used.
 
-
-def header_names(kind: Kind) -> dict[str, str]:
-    """Normalised header text (code name or Vietnamese label) -> code name."""
-    names: dict[str, str] = {}
-    for col in kind.columns:
-        names[header_key(col.name)] = col.name
-        names[header_key(col.label_vi)] = col.name
-    names[header_key(ACTION_COLUMN)] = ACTION_COLUMN
-    names[header_key(ACTION_LABEL)] = ACTION_COLUMN
-    return names
-
-
-def _find_header(rows: list[list[str | None]], kind: Kind) -> tuple[int, dict[int, str], list[str]] | None:
-    """First row (index among `rows`) naming every key column: (index, position -> code, unknown)."""
-    names = header_names(kind)
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        mapping: dict[int, str] = {}
-        unknown: list[str] = []
-        for pos, cell in enumerate(row):
-            code = names.get(header_key(cell))
-            if code is not None and code not in mapping.values():
-                mapping[pos] = code
-            elif cell is not None and cell.strip():
-                unknown.append(cell.strip())
-        if all(k in mapping.values() for k in kind.required_key):
-            return i, mapping, unknown
-    return None
-
-
-def _decode(data: bytes, path: Path) -> str:
-    """UTF-8 (± BOM), UTF-16 with BOM, else Windows-1258; then NFC and LF line ends."""
-    try:
-        if data.startswith(b"\xef\xbb\xbf"):
-            text = data[3:].decode("utf-8")
-        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-        else:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = data.decode("cp1258")
-    except UnicodeDecodeError as exc:
-        raise _reject("unreadable", path, f"mã hóa ký tự không nhận ra: {exc.reason}",
-                      f"unknown character encoding: {exc.reason}") from exc
-    # NFC happens per cell after parsing (see _nfc): normalising the whole text in Python
-    # costs ~1.3 s per 35 MB, and combining marks never touch delimiters or quotes.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _head_records(text: str, delimiter: str) -> tuple[list[list[str | None]], list[int]]:
-    """The first records of the text and, for each, the physical lines consumed so far."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[list[str | None]] = []
-    ends: list[int] = []
-    try:
-        for row in reader:
-            records.append(list(row))
-            ends.append(reader.line_num)
-            if len(records) >= HEADER_SEARCH_ROWS:
-                break
-    except csv.Error:
-        pass  # a malformed line in the head: search the header among the records before it
-    return records, ends
-
-
-def _line_offset(text: str, lines: int) -> int:
-    """Character offset just after `lines` physical lines."""
-    pos = 0
-    for _ in range(lines):
-        nxt = text.find("\n", pos)
-        if nxt < 0:
-            return len(text)
-        pos = nxt + 1
-    return pos
-
-
-def _nfc(expr: pl.Expr) -> pl.Expr:
-    """NFC, skipping pure-ASCII cells (most ids and codes), which are already normalised.
-
-    cp1258 stores many letters as base + combining tone mark; NFC makes them one character."""
-    return pl.when(expr.str.contains(r"[^\x00-\x7F]")).then(expr.str.normalize("NFC")).otherwise(expr)
-
-
-def _clean(expr: pl.Expr) -> pl.Expr:
-    """Trimmed; empty or only spaces -> null."""
-    s = expr.str.strip_chars()
-    return pl.when(s != "").then(s)
-
-
-def _read_csv(path: Path, kind: Kind) -> tuple[pl.DataFrame, int, dict[int, str], list[str], str]:
-    """Grid of body cells (c0..cN), header Excel row, column mapping, unknown names, delimiter."""
-    try:
-        data = path.read_bytes()
-        if path.name.lower().endswith(".gz"):
-            data = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise _reject("unreadable", path, str(exc), str(exc)) from exc
-    if not data.strip():
-        raise _reject("empty", path)
-    text = _decode(data, path)
-    if not text.strip():
-        raise _reject("empty", path)
-
-    # Try each delimiter; keep the one whose header names the most columns. A title line with
-    # commas parses differently per delimiter, which is why we do not count characters.
-    best = None
-    # The header is among the first 10 records: search a bounded head, not a 35 MB copy x3.
-    head = text[:HEAD_CHARS]
-    for delim in DELIMITERS:
-        records, ends = _head_records(head, delim)
-        found = _find_header(records, kind)
-        if found and (best is None or len(found[1]) > len(best[1][1])):
-            best = (delim, found, records, ends)
-    if best is None:
-        raise _no_header(path, kind)
-    delim, (hidx, mapping, unknown), records, ends = best
-    ncols = max(len(records[hidx]), max(mapping) + 1)
-
-    body = text[_line_offset(text, ends[hidx]):]
-    if not body.strip():
-        raise _reject("no_data", path)
-    # A synthetic header fixes the column count: polars infers it from the first line otherwise,
-    # and a blank first line would make it one column. Blank lines come back as all-null rows,
-    # so row positions stay aligned with Excel's row numbers.
-    synthetic = delim.join(f"c{i}" for i in range(ncols)) + "\n"
-    try:
-        grid = pl.read_csv(
-            (synthetic + body).encode("utf-8"), has_header=True, separator=delim,
-            infer_schema=False, truncate_ragged_lines=True, quote_char='"',
-        )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise _reject("unreadable", path, str(exc).splitlines()[0], str(exc).splitlines()[0]) from exc
-    return grid, hidx + 1, mapping, unknown, delim
-
-
-def _excel_cells(expr: pl.Expr) -> pl.Expr:
-    """Excel dates/times as the text people type: calamine renders them as datetimes."""
-    expr = expr.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(?:\.0+)?$", "$1")
-    # Excel times are fractions of day 0 (1899-12-31, or 1899-12-30 in the 1900 system's quirk).
-    expr = expr.str.replace(r"^1899-12-3[01][ T](\d{2}:\d{2}):00(?:\.0+)?$", "$1")
-    return expr.str.replace(r"^1899-12-3[01][ T](\d{2}:\d{2}:\d{2})(?:\.0+)?$", "$1")
-
-
-def _read_xlsx(path: Path, kind: Kind) -> tuple[pl.DataFrame, int, dict[int, str], list[str]]:
-    import fastexcel
-
-    try:
-        reader = fastexcel.read_excel(path)
-        names = reader.sheet_names
-        if not names:
-            raise _reject("empty", path)
-        sheet = kind.name if kind.name in names else 0
-        # header_row=None + skip_rows=0: keep leading empty rows so positions = Excel rows - 1.
-        grid = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string").to_polars()
-    except FileRejected:
-        raise
-    except Exception as exc:  # fastexcel raises its own hierarchy for corrupt/non-xlsx files
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise _reject("unreadable", path, msg, msg) from exc
-    if grid.height == 0 or grid.width == 0:
-        raise _reject("empty", path)
-    grid = grid.rename({c: f"c{i}" for i, c in enumerate(grid.columns)})
-    grid = grid.with_columns(pl.all().cast(pl.String))
-    grid = grid.with_columns(_excel_cells(pl.all()))
-    if grid.select(pl.all_horizontal(_clean(pl.all()).is_null()).all()).item():
-        raise _reject("empty", path)
-    head = [list(r) for r in grid.head(HEADER_SEARCH_ROWS).iter_rows()]
-    found = _find_header(head, kind)
-    if found is None:
-        raise _no_header(path, kind)
-    hidx, mapping, unknown = found
-    return grid.slice(hidx + 1), hidx + 1, mapping, unknown
-
-
-def _no_header(path: Path, kind: Kind) -> FileRejected:
-    keys_vi = ", ".join(f"{kind.column(k).label_vi} ({k})" for k in kind.required_key)
-    keys_en = ", ".join(kind.required_key)
-    return _reject("no_header", path, keys_vi, keys_en)
-
-
-def required_in_header(kind: Kind, has_action: bool) -> tuple[str, ...]:
-    """Columns whose absence rejects the file; a file with `action` needs only the key."""
-    if has_action:
-        return kind.required_key
-    conditional = ROW_CONDITIONAL.get(kind.name, ())
-    return tuple(c for c in kind.header_required if c not in conditional)
-
-
-def read_file(path: Path, kind: str) -> ReadResult:
-    """Read `path` as a delivery of `kind`; raise FileRejected if the file cannot be used."""
+    `name` is how messages call the file (e.g. its path under raw/); default its base name."""
     path = Path(path)
     kind_def = CONTRACT[kind]
-    name = path.name.lower()
-    decimal_comma = False
-    if name.endswith(".xlsx"):
-        grid, header_row, mapping, unknown = _read_xlsx(path, kind_def)
-    elif name.endswith(".csv") or name.endswith(".csv.gz"):
-        grid, header_row, mapping, unknown, delim = _read_csv(path, kind_def)
-        decimal_comma = delim in (";", "\t")
-    else:
-        raise _reject("unsupported_format", path)
+    limits = limits if limits is not None else limits_from_env()
+    where = Where(name if name is not None else display_name(path))
+    if not path.name.lower().endswith(SUPPORTED):
+        raise where.reject("unsupported_format")
+    if limits.isolated(path.name):
+        from chibo.read.isolation import read_isolated
+        return read_isolated(path, kind, where, limits)
+    return read_here(path, kind_def, where, limits)
 
-    present = set(mapping.values())
-    missing = [c for c in required_in_header(kind_def, ACTION_COLUMN in present) if c not in present]
-    if missing:
-        raise _reject(
-            "missing_columns", path,
-            ", ".join(f"{kind_def.column(c).label_vi} ({c})" for c in missing),
-            ", ".join(missing))
 
-    warnings = [f"Cột không có trong quy định, bỏ qua: «{u}» / Unknown column ignored: '{u}'"
-                for u in unknown]
-    cells = [c for c in grid.columns]
-    # Columns in contract order, then action; position in the grid from the header mapping.
-    by_code = {code: pos for pos, code in mapping.items()}
-    order = [c for c in kind_def.column_names if c in by_code]
-    if ACTION_COLUMN in by_code:
-        order.append(ACTION_COLUMN)
-    frame = (
-        grid.with_row_index("__pos")
-        # Excel row = header row + record index (blank records keep their place).
-        .with_columns((pl.col("__pos").cast(pl.Int64) + header_row + 1).alias(SOURCE_ROW))
-        .with_columns(_clean(pl.col(cells)))
-        # A completely empty row (every cell empty, known or unknown column) is skipped.
-        .filter(~pl.all_horizontal(pl.col(cells).is_null()))
-        .select([_nfc(pl.col(f"c{by_code[c]}")).alias(c) for c in order] + [pl.col(SOURCE_ROW)])
-    )
+def read_here(path: Path, kind: Kind, where: Where, limits: Limits) -> ReadResult:
+    """Read in this process (the reader process calls this too)."""
+    try:
+        if path.name.lower().endswith(".xlsx"):
+            from chibo.read.workbook import read_workbook
+            parsed = read_workbook(path, kind, where, limits)
+        else:
+            parsed = read_delimited(path, kind, where, limits)
+        sheet_where = where.on_sheet(parsed.sheet) if parsed.sheet is not None else where
+        return finish(parsed, kind, sheet_where, limits)
+    except MemoryError:
+        raise where.reject("too_large", "máy không đủ bộ nhớ để đọc tệp",
+                           "there is not enough memory to read it") from None
+
+
+_REPAIR = f"[\r{LINE_SEPARATORS}]|{CONTROL_PATTERN}"
+
+
+def _repair(values: pl.Series) -> pl.Series:
+    """Line breaks -> LF, control characters removed, NFC, trimmed, empty -> null."""
+    return trim(values.str.replace_all("\r\n", "\n", literal=True)
+                .str.replace_all(f"[\r{LINE_SEPARATORS}]", "\n")
+                .str.replace_all(CONTROL_PATTERN, "")
+                .str.normalize("NFC")).alias(values.name)
+
+
+def _clean_values(values: pl.Series) -> tuple[pl.Series, pl.Series | None]:
+    """(cleaned, mask of the cells that held control characters or None). The cells come
+    trimmed from the format reader; only those that need repair or NFC are touched (one regex
+    pass finds them), so a clean column is not copied at all."""
+    fix = values.str.contains(f"{_REPAIR}|{nfc_unstable_class()}").fill_null(False)
+    if not fix.any():
+        return values, None
+    idx = fix.arg_true()
+    sub = values.gather(idx)
+    control = sub.str.contains(CONTROL_PATTERN).fill_null(False)
+    values = values.scatter(idx, _repair(sub))
+    if not control.any():
+        return values, None
+    return values, pl.repeat(False, len(values), eager=True).scatter(idx.filter(control), True)
+
+
+def _clean_column(s: pl.Series) -> tuple[pl.Series, pl.Series | None]:
+    """A column cleaned (`_clean_values`); a column of few distinct values needing repair
+    (labels, statuses, yes/no in Windows-1258) is repaired once per distinct value."""
+    if s.dtype != pl.String:
+        s = s.cast(pl.String)
+    if len(s) > 50_000:
+        sample = s.head(20_000)
+        if sample.n_unique() * 20 < len(sample) and \
+                sample.str.contains(f"{_REPAIR}|{nfc_unstable_class()}").any():
+            distinct = s.unique().drop_nulls()
+            if len(distinct) * 20 < len(s):
+                cleaned, control = _clean_values(distinct)
+                if control is None and cleaned.equals(distinct):
+                    return s, None
+                out = s.replace_strict(distinct, cleaned, default=None, return_dtype=pl.String)
+                had_control = None
+                if control is not None:
+                    had_control = s.is_in(distinct.filter(control).implode()).fill_null(False)
+                return out.alias(s.name), had_control
+    return _clean_values(s)
+
+
+def finish(parsed: Parsed, kind: Kind, where: Where, limits: Limits) -> ReadResult:
+    """Clean the cells, apply the cell limit, end the data before a trailing block of rows
+    without keys (a signature block), and gather the warnings."""
+    # columns in contract order, then action, then the row number
+    order = [c for c in (*kind.column_names, ACTION_COLUMN) if c in parsed.frame.columns]
+    frame = parsed.frame.select(*order, SOURCE_ROW)
+    parsed.frame = frame.clear()      # drop the caller's reference: columns are replaced below
+    codes = order
+    control_rows: set[int] = set()
+    for code in codes:
+        cleaned, had_control = _clean_column(frame[code])
+        if cleaned is not frame[code]:
+            frame = frame.with_columns(cleaned)
+        if had_control is not None:
+            control_rows.update(frame[SOURCE_ROW].filter(had_control).to_list())
+        longest = cleaned.str.len_chars().max()
+        if isinstance(longest, int) and longest > limits.max_cell_chars:
+            row = frame[SOURCE_ROW].filter(cleaned.str.len_chars() == longest)[0]
+            label = label_of(kind, code)
+            raise where.reject(
+                "too_large",
+                f"ô ở dòng {row}, cột «{label}» dài {fmt_vi(longest)} ký tự, quá giới hạn "
+                f"{fmt_vi(limits.max_cell_chars)} ký tự (CHIBO_MAX_CELL_CHARS); hãy rút ngắn nội "
+                "dung ô",
+                f"the cell in row {row}, column '{code}' holds {fmt_en(longest)} characters, "
+                f"more than the limit of {fmt_en(limits.max_cell_chars)} (CHIBO_MAX_CELL_CHARS); "
+                "shorten it")
+
+    warnings = [where.prefix(vi, en) for vi, en in header_warnings(parsed.header, kind)]
+    warnings += parsed.warnings
+    frame, trailing = _end_of_data(frame, kind, parsed.problem_rows, where)
+    if trailing:
+        warnings.append(trailing)
+    control_rows &= set(frame[SOURCE_ROW].to_list()) if control_rows else set()
+    if control_rows:
+        rows = sorted(control_rows)
+        warnings.append(where.prefix(
+            f"đã xóa ký tự điều khiển (vô hình) khỏi ô ở {len(rows)} dòng: {row_list(rows)}",
+            f"removed control (invisible) characters from cells in {len(rows)} rows: "
+            f"{row_list(rows)}"))
     if frame.height == 0:
-        raise _reject("no_data", path)
-    return ReadResult(frame=frame, decimal_comma=decimal_comma, warnings=warnings)
+        raise where.reject("no_data")
+    return ReadResult(frame=frame, decimal_comma=parsed.decimal_comma, warnings=warnings,
+                      sheet=parsed.sheet, problems=parsed.problems)
+
+
+def _end_of_data(frame: pl.DataFrame, kind: Kind, problem_rows: set[int],
+                 where: Where) -> tuple[pl.DataFrame, str | None]:
+    """Rows after the last row with any key value are not data (spec v2: a template's
+    signature block); a row in the middle with empty keys stays a data row."""
+    keys = [k for k in kind.key if k in frame.columns]
+    keyed = pl.any_horizontal([pl.col(k).is_not_null() for k in keys])
+    if problem_rows:
+        keyed = keyed | pl.col(SOURCE_ROW).is_in(sorted(problem_rows))
+    flags = frame.select(keyed.alias("k"))["k"]
+    if not flags.any():
+        if frame.height == 0:
+            return frame, None
+        labels_vi = ", ".join(f"«{label_of(kind, k)}»" for k in keys)
+        raise where.reject(
+            "no_data", f" Không dòng nào có giá trị ở cột khóa {labels_vi}.",
+            f" No row has a value in the key columns {', '.join(keys)}.")
+    last = flags.arg_true()[-1]
+    tail = frame.slice(last + 1)
+    if tail.height == 0:
+        return frame, None
+    rows = tail[SOURCE_ROW].to_list()
+    texts: list[str] = []
+    for row in tail.drop(SOURCE_ROW).iter_rows():
+        texts += [f"«{printable(v, 40)}»" for v in row if v is not None]
+        if len(texts) >= 3:
+            break
+    shown = ", ".join(texts[:3]) + (", …" if len(texts) > 3 else "")
+    message = where.prefix(
+        f"bỏ qua {len(rows)} dòng cuối không có mã (cột khóa trống), coi là phần ký tên: "
+        f"dòng {row_list(rows)} ({shown})",
+        f"skipped {len(rows)} trailing rows without key values, taken as a signature block: "
+        f"rows {row_list(rows)} ({shown})")
+    return frame.slice(0, last + 1), message
+
+
+def with_read_problems(read: ReadResult, cases: pl.DataFrame) -> pl.DataFrame:
+    """Validation failure cases with the reader's row problems in place of the checks on
+    those rows (a row swallowed by an open quote is reported once, as `unterminated_quote`)."""
+    mine = read_problem_cases(read)
+    if mine.height == 0:
+        return cases
+    kept = cases.filter(~pl.col("__pos").is_in(mine["__pos"].implode()))
+    return pl.concat([kept, mine.select(kept.columns)])
+
+
+def read_problem_cases(read: ReadResult) -> pl.DataFrame:
+    """The reader's own row problems as validation failure cases (frame position, column,
+    check, value), for `chibo.validate` to report in place of its checks on those rows."""
+    schema = {"__pos": pl.Int64, "column_name": pl.String, "check_name": pl.String,
+              "value": pl.String}
+    if not read.problems:
+        return pl.DataFrame(schema=schema)
+    pos = {row: i for i, row in enumerate(read.frame[SOURCE_ROW].to_list())}
+    return pl.DataFrame(
+        [(pos[p.source_row], p.column, p.check, p.value) for p in read.problems
+         if p.source_row in pos], schema=schema, orient="row")

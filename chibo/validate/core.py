@@ -13,7 +13,7 @@ from polars._typing import PolarsDataType
 
 from chibo.contract import ACTION_COLUMN, CONTRACT, Kind
 from chibo.messages import row_message
-from chibo.read import SOURCE_ROW, FileRejected, ReadResult, read_file
+from chibo.read import SOURCE_ROW, FileRejected, ReadResult, read_file, with_read_problems
 from chibo.validate.parse import add_parsed, decimal_text
 from schemas._common import ACTION_CODE, DELETE, SchemaContext, YearRules, v
 
@@ -151,6 +151,7 @@ def validate_frame(read: ReadResult, kind: str, file: str, as_of: date,
     kind_def = CONTRACT[kind]
     work = add_parsed(read.frame, kind_def, read.decimal_comma)
     cases = _failure_cases(schema_for(kind, as_of, rules), work)
+    cases = with_read_problems(read, cases)   # rows the reader quarantined (an open quote)
     quarantine = _quarantine(kind_def, file, work, cases, as_of)
     valid = _valid(kind_def, work, cases["__pos"].unique(), read.decimal_comma)
     return ValidationResult(valid=valid, quarantine=quarantine, rows_read=read.frame.height)

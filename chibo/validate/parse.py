@@ -7,6 +7,7 @@ distinct value and applied with `replace_strict`, because a column holds few dis
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 
 import polars as pl
 
@@ -52,21 +53,41 @@ def _lookup(frame: pl.DataFrame, column: str, vocab: dict, dtype: pl.DataType) -
     return pl.col(column).replace_strict(mapping, default=None, return_dtype=dtype)
 
 
+# Excel's day 0 in the 1900 date system (serial 1 = 1900-01-01, counting its phantom 29/02/1900).
+EXCEL_EPOCH = date(1899, 12, 30)
+# An Excel date serial typed or kept as text: 5 digits (10000 = 1927-05-18 … 99999 = 2173);
+# 4 digits would be read as a year by the person, so they are not taken as serials.
+SERIAL = r"^(\d{5})(?:\.0+)?$"
+# An Excel time kept as text: a fraction of a day (0.8125 = 19:30), point or comma.
+DAY_FRACTION = r"^0?[.,]\d+$"
+
+
 def parse_date(expr: pl.Expr) -> pl.Expr:
-    """YYYY-MM-DD, DD/MM/YYYY or D/M/YYYY; impossible days (30/02) -> null."""
+    """YYYY-MM-DD, DD/MM/YYYY or D/M/YYYY, or an Excel date serial (45310 = 2024-01-19);
+    impossible days (30/02) -> null."""
     dmy = expr.str.extract_groups(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
     iso = pl.when(expr.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(expr).otherwise(
         pl.concat_str([dmy.struct[2], dmy.struct[1].str.zfill(2), dmy.struct[0].str.zfill(2)],
                       separator="-"))
-    return iso.str.to_date("%Y-%m-%d", strict=False)
+    serial = expr.str.extract(SERIAL, 1).cast(pl.Int64, strict=False)
+    from_serial = pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)
+    return pl.when(serial.is_not_null()).then(from_serial.cast(pl.Date)).otherwise(
+        iso.str.to_date("%Y-%m-%d", strict=False))
 
 
 def parse_time(expr: pl.Expr) -> pl.Expr:
-    """HH:MM, H:MM (optional :SS from Excel), 19h30, 8h."""
+    """HH:MM, H:MM (optional :SS from Excel), 19h30, 8h, or an Excel time as a fraction of a
+    day (0.8125 = 19:30, to the nearest second)."""
     g = expr.str.extract_groups(r"^(\d{1,2})(?::(\d{2})(?::(\d{2}))?|[hH](\d{2})?)$")
     h = g.struct[0].cast(pl.Int32)
     m = pl.coalesce(g.struct[1], g.struct[3], pl.lit("0")).cast(pl.Int32)
     s = pl.coalesce(g.struct[2], pl.lit("0")).cast(pl.Int32)
+    fraction = pl.when(expr.str.contains(DAY_FRACTION)).then(
+        expr.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
+    seconds = (fraction * 86400).round(0).cast(pl.Int64, strict=False)
+    h = pl.when(seconds.is_not_null()).then((seconds // 3600).cast(pl.Int32)).otherwise(h)
+    m = pl.when(seconds.is_not_null()).then((seconds % 3600 // 60).cast(pl.Int32)).otherwise(m)
+    s = pl.when(seconds.is_not_null()).then((seconds % 60).cast(pl.Int32)).otherwise(s)
     ok = (h < 24) & (m < 60) & (s < 60)
     # Clip inside the constructor so out-of-range rows never reach pl.time (it would raise).
     return pl.when(ok).then(pl.time(h.clip(0, 23), m.clip(0, 59), s.clip(0, 59)))

@@ -81,7 +81,7 @@ def test_nightly_completes_on_the_worked_example(first_run):
     # published atomically: no private next file or WAL left beside it
     leftovers = [p.name for p in warehouse.parent.iterdir()
                  if p.name != warehouse.name and p.name.startswith(warehouse.name)
-                 and not p.name.endswith((".lock", ".runs.jsonl"))]
+                 and not p.name.endswith((".lock", ".runs.jsonl", ".published"))]
     assert leftovers == []
     assert any(first_run["exports"].rglob("*.csv"))
 
@@ -153,7 +153,8 @@ def test_failing_run_leaves_the_published_warehouse_unchanged(first_run, tmp_pat
     assert len(calls) == 1  # not a transient I/O error: no retry
     assert warehouse.read_bytes() == before
     leftovers = [p.name for p in warehouse.parent.iterdir()
-                 if p.name != warehouse.name and not p.name.endswith((".lock", ".runs.jsonl"))]
+                 if p.name != warehouse.name
+                 and not p.name.endswith((".lock", ".runs.jsonl", ".published"))]
     assert leftovers == []  # abort_run dropped the private copy
     assert len(_runs(warehouse)) == 1
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,11 +21,30 @@ from chibo.validate import (
 AS_OF = dt.date(2025, 6, 30)
 
 
+@dataclass(frozen=True)
+class Rules:
+    """The rulebook questions validation asks (chibo.rulebooks.RuleSet), fixed for the test:
+    every year from 2000 covered, the score required from `score_from`, timeliness not rated."""
+    score_from: int = 2025
+
+    def covers(self, year: int) -> bool:
+        return year >= 2000
+
+    def uses_score(self, year: int) -> bool:
+        return year >= self.score_from
+
+    def rates_timeliness(self, year: int) -> bool:
+        return False
+
+
+RULES = Rules()
+
+
 def run(tmp_path: Path, kind: str, text: str, as_of: dt.date = AS_OF,
-        score_required=lambda y: y >= 2025, name: str = "f.csv") -> ValidationResult:
+        rules: Rules = RULES, name: str = "f.csv") -> ValidationResult:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    res = validate_frame(read_file(path, kind), kind, name, as_of, score_required)
+    res = validate_frame(read_file(path, kind), kind, name, as_of, rules)
     # The counting invariant holds for every file.
     assert res.rows_read == res.valid.height + res.quarantine["source_row"].n_unique()
     assert dict(res.quarantine.schema) == QUARANTINE_SCHEMA
@@ -152,7 +172,7 @@ def test_assessments_checks_decimal_comma_and_score_rule(tmp_path: Path) -> None
     assert res.valid["score"].to_list() == [None, Decimal("93.50")]
     assert res.valid["score"].dtype == pl.Decimal(5, 2)
     # A rulebook that never requires the score accepts row 4.
-    lenient = run(tmp_path, "assessments", text, score_required=lambda y: False, name="g.csv")
+    lenient = run(tmp_path, "assessments", text, rules=Rules(score_from=9999), name="g.csv")
     assert 4 not in lenient.quarantine["source_row"].to_list()
 
 
@@ -181,11 +201,11 @@ def test_valid_has_every_contract_column_in_order(tmp_path: Path) -> None:
 def test_validate_file_and_format_problems(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
     path.write_text("member_id;full_name\nU1;An\n", encoding="utf-8")
-    rejected = validate_file(path, "members", AS_OF)
+    rejected = validate_file(path, "members", AS_OF, RULES)
     assert [p.check_name for p in rejected] == ["file_rejected"]
     assert "birth_date" in rejected[0].message_en
     path.write_text("org_id,name,level,parent_id,kind\nT,Tỉnh,tinh,,bogus\n", encoding="utf-8")
-    probs = validate_file(path, "org_units", AS_OF)
+    probs = validate_file(path, "org_units", AS_OF, RULES)
     lines = format_problems(probs)
     assert len(lines) == 1
     assert ":2 [kind] unknown_enum «bogus»" in lines[0]
