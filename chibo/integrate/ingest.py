@@ -325,7 +325,7 @@ def _deliver(con, f: RawFile, sha: str | None, replaces_path: bool, seen: set[st
     else:
         seen.add(sha)
         try:
-            read = read_file(f.absolute, f.kind)
+            read = read_file(f.absolute, f.kind, name=f.path)
             result = validate_frame(read, f.kind, f.path, as_of, rules)
         except FileRejected as exc:   # the file's own problem; anything else fails the run
             status, error = "rejected", f"{exc.message_vi} / {exc.message_en}"

@@ -22,6 +22,7 @@ import contextlib
 import csv
 import gzip
 import io
+import os
 import re
 import tempfile
 import zlib
@@ -442,6 +443,18 @@ def _polars_body(src: Path, skip: int, delim: str, ncols: int, header: Header,
         .collect(engine="streaming"))
 
 
+def _nameable(path: Path, tmp: Path) -> Path:
+    """`path`, or a link to it under a UTF-8 name: polars takes paths as UTF-8 text only, and
+    a name unzipped from a Windows archive is not."""
+    try:
+        os.fsencode(path).decode("utf-8")
+        return path
+    except UnicodeDecodeError:
+        alias = tmp / "source"
+        os.symlink(os.path.abspath(os.fsencode(path)), os.fsencode(alias))
+        return alias
+
+
 def read_delimited(path: Path, kind: Kind, where: Where, limits: Limits) -> Parsed:
     gz = path.name.lower().endswith(".gz")
     try:
@@ -452,7 +465,7 @@ def read_delimited(path: Path, kind: Kind, where: Where, limits: Limits) -> Pars
     if not gz and size > limits.max_file_bytes:
         raise _too_many_bytes(where, limits, compressed=False)
     with tempfile.TemporaryDirectory(prefix="chibo-read-") as tmp:
-        src = path
+        src = _nameable(path, Path(tmp))
         try:
             if gz:
                 src = Path(tmp) / "gunzipped"
