@@ -436,12 +436,22 @@ COLUMNS.update({
     ("org_months", "month_end"): ("Last day of the month", "Ngày cuối tháng"),
     ("org_months", "quarter_active"): ("The quarter ended on or before the as-of date (an active quarter)",
                                        "Quý đã kết thúc trước ngày chốt số liệu (quý hoạt động)"),
+    ("org_months", "regular_held"): ("A regular or combined meeting of the org was held in the month",
+                                     "Có sinh hoạt thường kỳ (hoặc kết hợp chuyên đề) trong tháng"),
+    ("org_months", "thematic_held_in_quarter"): (
+        "A thematic or combined meeting of the org was held in the month's quarter",
+        "Có sinh hoạt chuyên đề (hoặc kết hợp) trong quý của tháng"),
+    ("org_months", "criticism_held_in_quarter"): (
+        "A regular or combined meeting with criticism and self-criticism was held in the month's quarter",
+        "Có buổi sinh hoạt thường kỳ có phê bình và tự phê bình trong quý của tháng"),
     # member_years
     ("member_years", "member_id"): ("Member id", "Mã đảng viên"),
     ("member_years", "unexcused_months"): ("Distinct months with an unexcused absence at counted meetings of any cell",
                                            "Số tháng có vắng không lý do (mọi chi bộ)"),
     ("member_years", "unexcused_month_list"): ("Those months (1–12)", "Các tháng vắng không lý do"),
     ("member_years", "unexcused_cells"): ("Cells of those absences", "Các chi bộ có buổi vắng không lý do"),
+    ("member_years", "unexcused_meetings"): ("Counted meetings (any cell) the member missed without reason",
+                                             "Số buổi sinh hoạt vắng không lý do (mọi chi bộ)"),
     ("member_years", "longest_excused_streak"): ("Longest run of excused absences over the member's cell-years",
                                                  "Số lần vắng có lý do liên tiếp dài nhất"),
     ("member_years", "removal_threshold_months"): ("Months the year's rulebook requires (removal_unexcused_months)",

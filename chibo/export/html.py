@@ -113,24 +113,17 @@ def levels_chart(y: Year, units: list[dict]) -> go.Figure:
 
 def meetings_chart(y: Year) -> go.Figure:
     months = y.con.execute("""
-        WITH held AS (
-            SELECT DISTINCT cell_id AS org_id, year(meeting_date) AS year, month(meeting_date) AS month
-            FROM meetings WHERE meeting_type IN ('regular', 'combined'))
-        SELECT om.month, count(*) AS active, count(h.org_id) AS held
+        SELECT om.month, count(*) AS active, count(*) FILTER (WHERE om.regular_held) AS held
         FROM org_months om
         JOIN cell_year_metrics cm ON cm.org_id = om.org_id AND cm.year = om.year
-        LEFT JOIN held h ON h.org_id = om.org_id AND h.year = om.year AND h.month = om.month
         WHERE om.year = ? GROUP BY om.month ORDER BY om.month""", [y.year]).fetchall()
     quarters = y.con.execute("""
-        WITH held AS (
-            SELECT DISTINCT cell_id AS org_id, year(meeting_date) AS year, quarter(meeting_date) AS quarter
-            FROM meetings WHERE meeting_type IN ('thematic', 'combined')),
-        q AS (SELECT DISTINCT om.org_id, om.year, om.quarter FROM org_months om
-              JOIN cell_year_metrics cm ON cm.org_id = om.org_id AND cm.year = om.year
-              WHERE om.year = ? AND om.quarter_active)
-        SELECT q.quarter, count(*) AS active, count(h.org_id) AS held
-        FROM q LEFT JOIN held h ON h.org_id = q.org_id AND h.year = q.year AND h.quarter = q.quarter
-        GROUP BY q.quarter ORDER BY q.quarter""", [y.year]).fetchall()
+        WITH q AS (SELECT DISTINCT om.org_id, om.quarter, om.thematic_held_in_quarter AS held
+                   FROM org_months om
+                   JOIN cell_year_metrics cm ON cm.org_id = om.org_id AND cm.year = om.year
+                   WHERE om.year = ? AND om.quarter_active)
+        SELECT quarter, count(*) AS active, count(*) FILTER (WHERE held) AS held
+        FROM q GROUP BY quarter ORDER BY quarter""", [y.year]).fetchall()
     mx = [f"Tháng {m}" for m, _, _ in months]
     qx = [f"Quý {q}" for q, _, _ in quarters]
     fig = go.Figure()

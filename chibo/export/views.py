@@ -156,25 +156,16 @@ WITH my AS (
     LEFT JOIN org_years y ON y.org_id = c.cell_id AND y.year = c.year
     LEFT JOIN org_years p ON p.org_id = y.parent_id AND p.year = y.year
     GROUP BY c.member_id, c.year
-), missed AS (
-    SELECT my.member_id, my.year, count(*) AS unexcused_meetings
-    FROM my
-    JOIN attendance a ON a.member_id = my.member_id AND a.status = 'unexcused'
-    JOIN meetings m ON m.meeting_id = a.meeting_id AND m.counted
-                   AND year(m.meeting_date) = my.year
-                   AND list_contains(my.unexcused_cells, m.cell_id)
-    GROUP BY my.member_id, my.year
 )
 SELECT my.year, my.member_id, mb.full_name, year(mb.birth_date) AS birth_year,
        mb.cell_id AS register_cell_id,
        n.cell_ids, n.cell_names, n.parent_ids, n.parent_names, n.grassroots_ids, n.upper_ids,
        n.tree_order,
-       my.unexcused_months, my.unexcused_month_list, coalesce(x.unexcused_meetings, 0) AS unexcused_meetings,
+       my.unexcused_months, my.unexcused_month_list, my.unexcused_meetings,
        my.longest_excused_streak, my.removal_threshold_months
 FROM my
 LEFT JOIN members mb ON mb.member_id = my.member_id
 LEFT JOIN named n ON n.member_id = my.member_id AND n.year = my.year
-LEFT JOIN missed x ON x.member_id = my.member_id AND x.year = my.year
 """
 
 # the cell-years the metrics show a missing regular month or thematic quarter for, and which
@@ -184,25 +175,18 @@ CREATE OR REPLACE VIEW v_cells_missing_months AS
 WITH cm AS (
     SELECT * FROM cell_year_metrics
     WHERE regular_months < months_active OR thematic_quarters < quarters_active
-), held_months AS (
-    SELECT DISTINCT cell_id AS org_id, year(meeting_date) AS year, month(meeting_date) AS month
-    FROM meetings WHERE meeting_type IN ('regular', 'combined')
-), held_quarters AS (
-    SELECT DISTINCT cell_id AS org_id, year(meeting_date) AS year, quarter(meeting_date) AS quarter
-    FROM meetings WHERE meeting_type IN ('thematic', 'combined')
 ), mm AS (
     SELECT om.org_id, om.year, list(om.month ORDER BY om.month) AS missing_months
     FROM org_months om
     JOIN cm ON cm.org_id = om.org_id AND cm.year = om.year
-    ANTI JOIN held_months h ON h.org_id = om.org_id AND h.year = om.year AND h.month = om.month
+    WHERE NOT om.regular_held
     GROUP BY om.org_id, om.year
 ), qq AS (
-    SELECT q.org_id, q.year, list(q.quarter ORDER BY q.quarter) AS missing_quarters
-    FROM (SELECT DISTINCT om.org_id, om.year, om.quarter FROM org_months om
-          JOIN cm ON cm.org_id = om.org_id AND cm.year = om.year
-          WHERE om.quarter_active) q
-    ANTI JOIN held_quarters h ON h.org_id = q.org_id AND h.year = q.year AND h.quarter = q.quarter
-    GROUP BY q.org_id, q.year
+    SELECT om.org_id, om.year, list(DISTINCT om.quarter ORDER BY om.quarter) AS missing_quarters
+    FROM org_months om
+    JOIN cm ON cm.org_id = om.org_id AND cm.year = om.year
+    WHERE om.quarter_active AND NOT om.thematic_held_in_quarter
+    GROUP BY om.org_id, om.year
 )
 SELECT cm.year, cm.org_id, y.name, y.parent_id, p.name AS parent_name, y.tree_order,
        cm.months_active, cm.regular_months, CAST(coalesce(mm.missing_months, []) AS INTEGER[]) AS missing_months,

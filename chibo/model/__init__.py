@@ -26,6 +26,7 @@ threshold. Idempotent: computed columns of `meetings` from an earlier run are dr
 from __future__ import annotations
 
 import datetime as dt
+import re
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -162,6 +163,9 @@ def _meeting_columns(con: duckdb.DuckDBPyConnection) -> str:
     return ", ".join(f'm."{c}"' for c in keep)
 
 
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
 def _run(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     con.execute(sql)
 
@@ -188,6 +192,9 @@ def build_model(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) 
             for k, v in {"meeting_columns": meeting_columns, "conditions": conditions,
                          **subst}.items():
                 sql = sql.replace("{" + k + "}", v)
+            left = _PLACEHOLDER.search(sql)
+            if left:   # a typo in a placeholder would otherwise run as a SQL struct or fail late
+                raise ValueError(f"{name}: placeholder {left.group(0)} left unfilled")
             _run(con, sql)
         summary = _summary(con, as_of)
         _drop_work_tables(con)

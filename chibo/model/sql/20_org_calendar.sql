@@ -20,11 +20,32 @@ months AS (
         last_day(make_date(r.year, ((mo.month - 1) // 3 + 1) * 3, 1)) AS quarter_end
     FROM rulebook_years r
     CROSS JOIN range(1, 13) AS mo(month)
+),
+-- what was held, written once here (metrics, views and reports count these flags): a regular
+-- meeting in the month (regular or combined), a thematic one in its quarter (thematic or
+-- combined), and a regular meeting with criticism and self-criticism in its quarter
+regular_held AS (
+    SELECT DISTINCT cell_id AS org_id, year, month FROM _meeting_facts
+    WHERE meeting_type IN ('regular', 'combined')
+),
+thematic_held AS (
+    SELECT DISTINCT cell_id AS org_id, year, quarter FROM _meeting_facts
+    WHERE meeting_type IN ('thematic', 'combined')
+),
+criticism_held AS (
+    SELECT DISTINCT cell_id AS org_id, year, quarter FROM _meeting_facts
+    WHERE meeting_type IN ('regular', 'combined') AND criticism_held
 )
 SELECT o.org_id, m.year, m.month, m.quarter, m.month_end,
-       m.quarter_end <= (SELECT as_of FROM model_params) AS quarter_active
+       m.quarter_end <= (SELECT as_of FROM model_params) AS quarter_active,
+       r.org_id IS NOT NULL                              AS regular_held,
+       t.org_id IS NOT NULL                              AS thematic_held_in_quarter,
+       c.org_id IS NOT NULL                              AS criticism_held_in_quarter
 FROM orgs o
 CROSS JOIN months m
+LEFT JOIN regular_held r ON r.org_id = o.org_id AND r.year = m.year AND r.month = m.month
+LEFT JOIN thematic_held t ON t.org_id = o.org_id AND t.year = m.year AND t.quarter = m.quarter
+LEFT JOIN criticism_held c ON c.org_id = o.org_id AND c.year = m.year AND c.quarter = m.quarter
 WHERE (o.established_on IS NULL OR o.established_on <= m.month_start)
   AND (o.dissolved_on IS NULL OR o.dissolved_on >= m.month_end)
   AND m.month_end <= (SELECT as_of FROM model_params)

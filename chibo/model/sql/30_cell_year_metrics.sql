@@ -34,24 +34,18 @@ SELECT
 FROM _meeting_facts
 GROUP BY cell_id, year;
 
--- month / quarter coverage, limited to the cell's active months and quarters
+-- month / quarter coverage: the calendar's flags over the cell's active months and quarters
 CREATE OR REPLACE TEMP TABLE _cell_coverage AS
 SELECT
-    f.cell_id AS org_id,
-    f.year,
-    count(DISTINCT f.month) FILTER (
-        WHERE f.meeting_type IN ('regular', 'combined') AND am.org_id IS NOT NULL)    AS regular_months,
-    count(DISTINCT f.quarter) FILTER (
-        WHERE f.meeting_type IN ('thematic', 'combined') AND aq.org_id IS NOT NULL)   AS thematic_quarters,
-    count(DISTINCT f.quarter) FILTER (
-        WHERE f.meeting_type IN ('regular', 'combined') AND f.criticism_held
-          AND aq.org_id IS NOT NULL)                                                 AS criticism_quarters
-FROM _meeting_facts f
-LEFT JOIN org_months am
-       ON am.org_id = f.cell_id AND am.year = f.year AND am.month = f.month
-LEFT JOIN _org_quarters aq
-       ON aq.org_id = f.cell_id AND aq.year = f.year AND aq.quarter = f.quarter
-GROUP BY f.cell_id, f.year;
+    org_id,
+    year,
+    count(*) FILTER (WHERE regular_held)                                        AS regular_months,
+    count(DISTINCT quarter) FILTER (WHERE quarter_active AND thematic_held_in_quarter)
+                                                                                AS thematic_quarters,
+    count(DISTINCT quarter) FILTER (WHERE quarter_active AND criticism_held_in_quarter)
+                                                                                AS criticism_quarters
+FROM org_months
+GROUP BY org_id, year;
 
 -- excused streaks: runs of `excused` rows in a member's sequence of regular/combined scope
 -- rows of one cell-year, ordered by (meeting_date, meeting_id); any other status breaks a run
@@ -86,7 +80,8 @@ WITH per_member AS (
         coalesce(list_sort(list(DISTINCT month) FILTER (WHERE status = 'unexcused')),
                  [])::INTEGER[]                                               AS unexcused_month_list,
         coalesce(list_sort(list(DISTINCT cell_id) FILTER (WHERE status = 'unexcused')),
-                 [])::VARCHAR[]                                               AS unexcused_cells
+                 [])::VARCHAR[]                                               AS unexcused_cells,
+        count(*) FILTER (WHERE status = 'unexcused')::INTEGER                 AS unexcused_meetings
     FROM _scope
     GROUP BY member_id, year
 ),
@@ -96,6 +91,7 @@ streaks AS (
 )
 SELECT
     p.member_id, p.year, p.unexcused_months, p.unexcused_month_list, p.unexcused_cells,
+    p.unexcused_meetings,
     coalesce(s.longest_excused_streak, 0)::INTEGER                  AS longest_excused_streak,
     r.removal_unexcused_months                                      AS removal_threshold_months,
     p.unexcused_months >= r.removal_unexcused_months                AS removal_candidate
