@@ -43,6 +43,9 @@ TABLES: dict[str, tuple[str, str]] = {
                   "độ sâu, đường dẫn và thứ tự báo cáo"),
     "org_months": ("The calendar: every active month of every organisation",
                    "Lịch hoạt động: mọi tháng hoạt động của từng tổ chức"),
+    "org_lineage": ("Every dissolved organisation with its chain of successors and the organisation it "
+                    "is today (the model's; v_org_lineage shows it)",
+                    "Mọi tổ chức đã giải thể, chuỗi tổ chức kế thừa và tổ chức hiện nay"),
     "member_years": ("Absence evidence per member and year over all cells (removal candidates)",
                      "Số liệu vắng họp của đảng viên theo năm trên mọi chi bộ (đề nghị xóa tên)"),
     "cell_year_metrics": ("Meeting-quality metrics per cell and year",

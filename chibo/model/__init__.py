@@ -17,6 +17,7 @@ member_ratings) of `con` and (re)creates `cell_year_metrics`, `org_year_classifi
     50_dang_bo_classification đảng bộ cơ sở from its sub-units' final levels
     quota (_quota_grassroots) quota per parent over đảng bộ cơ sở + chi bộ cơ sở
     70_org_year_classification the published table
+    80_org_lineage            where every dissolved organisation is today
 
 Python only prepares two small parameter tables, `model_params(as_of)` and
 `rulebook_years` (one row per year: the year's rulebook and its thresholds as integer
@@ -56,6 +57,7 @@ SQL_STAGES: tuple[tuple[str, dict[str, str]], ...] = (
     ("ladder.sql", {"levels": "('cap_tren_co_so',)"}),
     ("quota.sql", {"levels": "('cap_tren_co_so',)"}),
     ("70_org_year_classification.sql", {}),
+    ("80_org_lineage.sql", {}),
 )
 
 # columns build_model adds to `meetings` (dropped before recomputing)

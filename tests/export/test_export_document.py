@@ -251,6 +251,8 @@ def test_org_lineage_follows_chains_and_stops_on_cycles(documented):
                ('B1', 'B1', 'chi_bo', 'U01', 'residential', DATE '2024-01-31', 'B2'),
                ('B2', 'B2', 'chi_bo', 'U01', 'residential', DATE '2024-01-31', 'B1'),
                ('C1', 'C1', 'chi_bo', 'U01', 'residential', DATE '2024-01-31', NULL)""")
+    from chibo.model import sql_text
+    documented.execute(sql_text("80_org_lineage.sql"))   # the model's lineage stage, again
     got = {r["org_id"]: r for r in rows(documented, "SELECT * FROM v_org_lineage")}
     assert got["A1"]["successor_chain"] == ["A2", "A3"] and got["A1"]["current_id"] == "A3"
     assert got["A2"]["successor_chain"] == ["A3"] and got["A2"]["current_id"] == "A3"
