@@ -2,8 +2,10 @@
 under `loi-theo-don-vi/`.
 
 One row per problem: every quarantined row's problems, every pending row, every rejected or
-unsupported file (its current delivery), with the path under raw/, the Vietnamese message and
-the English one in its own column.
+unsupported file (its current delivery), and every warning the reader gave on a loaded file
+(`files.warnings`: an unknown column ignored, a signature block skipped, control characters
+removed, the sheet read…; Tình trạng "Cảnh báo": nothing was lost, the cell may want to know),
+with the path under raw/, the Vietnamese message and the English one in its own column.
 
 **Which unit a row belongs to.** A rejected row is not in the warehouse, so a row is placed by
 its file: the organisations the file's current rows reference (org_units → the org, members /
@@ -27,12 +29,14 @@ import polars as pl
 
 from chibo.contract import ACTION_COLUMN, ACTION_LABEL, CONTRACT, KINDS, REFERENCES
 from chibo.export.workbook import Heading, Report, Sheet, write_report
+from chibo.validate.core import WARNING_CHECK, mask_quoted, split_warning
 
 ERRORS_FILE = "du-lieu-loi"
 UNIT_DIR = "loi-theo-don-vi"
 HEADERS = ["Tệp", "Dòng", "Loại dữ liệu", "Cột", "Giá trị", "Nội dung lỗi", "Tình trạng",
            "Mã kiểm tra", "Nội dung lỗi (tiếng Anh)", "Mã đảng bộ cấp trên cơ sở",
            "Đảng bộ cấp trên cơ sở", "Mã tổ chức cơ sở đảng", "Tổ chức cơ sở đảng"]
+WARNING_STATE = "Cảnh báo"
 UNSUPPORTED_VI = {
     None: "Tệp không nằm trong thư mục của một loại dữ liệu ({kinds}): chuyển tệp vào đúng thư mục",
     "format": "Định dạng tệp không được hỗ trợ: chỉ đọc tệp .csv, .csv.gz và .xlsx",
@@ -79,10 +83,67 @@ def _relative(message: str | None, path: str) -> str | None:
 
 
 def _split(error: str | None) -> tuple[str | None, str | None]:
-    if error and " / " in error:
-        vi, en = error.split(" / ", 1)
-        return vi, en
+    """A rejection "Vietnamese / English" -> (Vietnamese, English), at the first " / " outside
+    «…» (a header cell the message quotes may hold " / ")."""
+    if error and " / " in mask_quoted(error):
+        return split_warning(error)
     return None, error
+
+
+def _separators(text: str) -> int:
+    """How many " / " (Vietnamese / English) stand outside «…»."""
+    return mask_quoted(text).count(" / ")
+
+
+def _looks_vietnamese(text: str) -> bool:
+    return any(ch.isalpha() and not ch.isascii() for ch in mask_quoted(text))
+
+
+def split_warnings(stored: str | None) -> list[str]:
+    """`files.warnings` -> one warning each ("Vietnamese / English").
+
+    Ingest writes them one a line. A warehouse written before holds them joined with "; ",
+    which a warning may itself contain (an unterminated quote's message, a quoted cell value):
+    that form is split at a "; " outside «…» only where the text before is a whole warning
+    (it has its " / ") and the text after starts another (its own " / ", or Vietnamese
+    wording); one warning stays whole."""
+    if not stored:
+        return []
+    if "\n" in stored:
+        return [w for w in stored.split("\n") if w.strip()]
+    if _separators(stored) < 2:
+        return [stored]
+    masked = mask_quoted(stored)
+    cuts = [i for i in range(len(masked)) if masked.startswith("; ", i)]
+    pieces: list[str] = []
+    start = 0
+    for cut in [*cuts, len(stored)]:
+        pieces.append(stored[start:cut])
+        start = cut + 2
+    out: list[str] = []
+    for piece in pieces:
+        if out and _separators(out[-1]) and (_separators(piece) or _looks_vietnamese(piece)):
+            out.append(piece)
+        elif out:
+            out[-1] += "; " + piece
+        else:
+            out.append(piece)
+    return out
+
+
+def _warning_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """One row per reader warning of each current delivery."""
+    rows = []
+    for path, kind, stored in con.execute("""
+            SELECT path, kind, warnings FROM files
+            WHERE NOT superseded AND warnings IS NOT NULL ORDER BY path""").fetchall():
+        for warning in split_warnings(stored):
+            vi, en = split_warning(warning)
+            rows.append({"file": path, "source_row": None, "kind": kind, "column_name": None,
+                         "value": None, "message_vi": _relative(vi, path),
+                         "check_name": WARNING_CHECK, "state": WARNING_STATE,
+                         "message_en": _relative(en, path)})
+    return rows
 
 
 def error_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -123,8 +184,10 @@ def error_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         file_rows.append({"file": path, "source_row": None, "kind": kind, "column_name": None,
                           "value": None, "message_vi": _relative(vi, path), "check_name": status,
                           "state": state, "message_en": _relative(en, path)})
-    parts = [quarantined, pend, pl.DataFrame(file_rows, schema=schema)]
+    parts = [quarantined, pend, pl.DataFrame(file_rows, schema=schema),
+             pl.DataFrame(_warning_rows(con), schema=schema)]
     df = pl.concat([p.select([pl.col(c).cast(t) for c, t in schema.items()]) for p in parts])
+    df = df.with_row_index("__seq")     # a file's warnings keep the reader's order
     units = con.sql(f"""
         SELECT u.file, u.upper_id, up.name AS upper_name, u.grassroots_id, g.name AS grassroots_name
         FROM ({FILE_UNITS}) u
@@ -138,7 +201,8 @@ def error_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                           .otherwise(pl.col("grassroots_id")).alias("grassroots_id"))
             .with_columns(pl.when(pl.col("grassroots_id").is_null()).then(None)
                           .otherwise(pl.col("grassroots_name")).alias("grassroots_name"))
-            .sort(["file", "source_row", "position", "column_name", "check_name"], nulls_last=False))
+            .sort(["file", "source_row", "position", "column_name", "check_name", "__seq"],
+                  nulls_last=False))
     return df.select(
         pl.col("file").alias("Tệp"),
         pl.col("source_row").alias("Dòng"),

@@ -29,6 +29,9 @@ import polars as pl
 import xlsxwriter
 
 INJECTION_PATTERN = r"^[=+\-@\t\r]"
+# inside a cell: where an Excel whose list separator is `;` (regional settings with a decimal
+# comma, as in Vietnam) starts a new cell when it opens the CSV: after a `;` or a line break
+INNER_INJECTION_PATTERN = r"([;\r\n])([=+\-@])"
 STYLE = "_style"        # hidden column of a sheet's frame: "", "subtotal" or "total"
 DEPTH = "_depth"        # hidden column: indentation level of the sheet's `indent` column
 HIDDEN = (STYLE, DEPTH)
@@ -78,11 +81,13 @@ class Report:
 
 # --------------------------------------------------------------------------------------------
 def neutralise(df: pl.DataFrame) -> pl.DataFrame:
-    """Prefix `'` to text cells starting with = + - @ tab or CR (CSV injection); "" -> empty."""
+    """Prefix `'` to text cells starting with = + - @ tab or CR, and to = + - @ after a `;` or a
+    line break inside a cell (CSV injection); "" -> empty."""
     exprs = [
         pl.when(pl.col(c) == "").then(None)
         .when(pl.col(c).str.contains(INJECTION_PATTERN))
-        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
+        .str.replace_all(INNER_INJECTION_PATTERN, "${1}'${2}").alias(c)
         for c, t in df.schema.items() if t == pl.String
     ]
     return df.with_columns(exprs) if exprs else df

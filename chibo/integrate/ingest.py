@@ -334,7 +334,7 @@ def _deliver(con, f: RawFile, sha: str | None, replaces_path: bool, seen: set[st
             _stage(con, f.kind, f.path, delivery_id, run_id, result.valid, result.quarantine)
             rows_quar = (result.quarantine.select("source_row").n_unique()
                          if result.quarantine.height else 0)
-            warnings = "; ".join(read.warnings) or None
+            warnings = "\n".join(read.warnings) or None   # one a line (a warning may hold "; ")
     # (path, sha256) identifies a delivery: bytes that come back to a path replace their old record
     con.execute("DELETE FROM files WHERE path = ? AND sha256 = ? AND superseded", [f.path, sha])
     _record(con, delivery_id, f, sha, status, run_id, rows_read, rows_quar, error, warnings)

@@ -5,13 +5,15 @@
 2. One streaming pass over the bytes (1 MiB blocks, cut at line ends) counts lines and quotes,
    finds the longest line and decides the encoding of the whole file: UTF-8 (± BOM) or, if any
    block is not UTF-8, Windows-1258. A file with both UTF-8 Vietnamese letters and bytes that
-   are not UTF-8 mixes encodings and is rejected (docs/decisions.md).
+   are not UTF-8 mixes encodings and is rejected (docs/reliability.md).
 3. Windows-1258 text, or a file with bare CR line ends, is transcoded in a stream into a
    temporary UTF-8 file (LF line ends) — the only copy of the file the reader makes.
 4. The header is searched among the first records of the first MiB, for each delimiter.
 5. polars reads the body from the file (streaming engine): no copy of the file in Python.
    Malformed quoting (a quote inside a field, a quote that never closes) makes polars refuse;
-   those files are read again with Python's csv module (as Excel reads them) in batches.
+   those files are read again with Python's csv module (as Excel reads them) in batches, and
+   so is a file where a quote stays open over more than `max_line_bytes` (polars would hold
+   that one field whole, several times over: ~2 GB for a 256 MiB field, docs/reliability.md).
    A quote that never closes swallows the rest of the file into one record: the records before
    it load, and that record is returned as one row with an `unterminated_quote` problem.
 """
@@ -78,6 +80,9 @@ class Scan:
     lines: int = 0
     quotes: int = 0
     bare_cr: bool = False
+    # a quoted field runs on over more than `max_line_bytes`: polars would hold the whole record
+    # (several times over) in memory, so the file is read by the bounded Python reader instead
+    long_record: bool = False
 
 
 def _too_many_rows(where: Where, limits: Limits) -> FileRejected:
@@ -186,6 +191,7 @@ def _scan(src: Path, where: Where, limits: Limits, bom_utf8: bool) -> Scan:
     first_1258: int | None = None
     bad_1258: int | None = None
     pending = 0                       # length of a line continuing from the previous block
+    quoted = 0                        # bytes of whole blocks ending inside a quoted field
     line_no = 1                       # line number at the start of the current block
     carry = b""
     with open(src, "rb") as fh:
@@ -206,6 +212,8 @@ def _scan(src: Path, where: Where, limits: Limits, bom_utf8: bool) -> Scan:
             scan.bare_cr = scan.bare_cr or crs != crlfs
             scan.lines += newlines + crs - crlfs
             scan.quotes += data.count(b'"')
+            quoted = quoted + len(data) if scan.quotes % 2 else 0   # odd: a quote is open here
+            scan.long_record = scan.long_record or quoted > limits.max_line_bytes
             if pending + len(data) > limits.max_line_bytes:   # only then can a line be too long
                 parts = (data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if crs != crlfs
                          else data).split(b"\n")
@@ -512,7 +520,7 @@ def _read_text(src: Path, kind: Kind, where: Where, limits: Limits, scan: Scan) 
     if skip >= scan.lines:
         raise where.reject("no_data")
     parsed = None
-    if scan.quotes % 2 == 0:
+    if scan.quotes % 2 == 0 and not scan.long_record:
         try:
             frame = _polars_body(src, skip, delim, ncols, header, header_row)
             parsed = Parsed(frame, header)

@@ -4,7 +4,7 @@ Every limit is checked before the file is parsed (sizes declared in the file and
 a streaming pass), so a hostile or broken file is refused with one line instead of exhausting
 the machine. The defaults are above any real delivery (a province's year of attendance in one
 CSV is about 6 M rows, 300 MB; an Excel sheet has at most 1 048 576 rows) and are listed, with
-their variables, in docs/decisions.md ("Reading a file").
+their variables, in docs/reliability.md ("Bounded reading").
 
 Values are whole numbers, optionally with a suffix: k, M, G (×1000) or Ki, Mi, Gi (×1024);
 `CHIBO_READ_TIMEOUT` is in seconds.

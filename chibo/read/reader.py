@@ -183,8 +183,8 @@ def finish(parsed: Parsed, kind: Kind, where: Where, limits: Limits) -> ReadResu
         rows = sorted(control_rows)
         warnings.append(where.prefix(
             f"đã xóa ký tự điều khiển (vô hình) khỏi ô ở {len(rows)} dòng: {row_list(rows)}",
-            f"removed control (invisible) characters from cells in {len(rows)} rows: "
-            f"{row_list(rows)}"))
+            f"removed control (invisible) characters from cells in {len(rows)} "
+            f"{'row' if len(rows) == 1 else 'rows'}: {row_list(rows)}"))
     if frame.height == 0:
         raise where.reject("no_data")
     return ReadResult(frame=frame, decimal_comma=parsed.decimal_comma, warnings=warnings,
@@ -215,14 +215,15 @@ def _end_of_data(frame: pl.DataFrame, kind: Kind, problem_rows: set[int],
     texts: list[str] = []
     for row in tail.drop(SOURCE_ROW).iter_rows():
         texts += [f"«{printable(v, 40)}»" for v in row if v is not None]
-        if len(texts) >= 3:
+        if len(texts) > 3:        # one more than shown: "…" says there is more
             break
     shown = ", ".join(texts[:3]) + (", …" if len(texts) > 3 else "")
+    noun = "row" if len(rows) == 1 else "rows"
     message = where.prefix(
         f"bỏ qua {len(rows)} dòng cuối không có mã (cột khóa trống), coi là phần ký tên: "
         f"dòng {row_list(rows)} ({shown})",
-        f"skipped {len(rows)} trailing rows without key values, taken as a signature block: "
-        f"rows {row_list(rows)} ({shown})")
+        f"skipped {len(rows)} trailing {noun} without key values, taken as a signature block: "
+        f"{noun} {row_list(rows)} ({shown})")
     return frame.slice(0, last + 1), message
 
 

@@ -169,17 +169,74 @@ class Problem:
     message_en: str
 
 
-def validate_file(path: Path, kind: str, as_of: date, rules: YearRules) -> list[Problem]:
+@dataclass
+class FileCheck:
+    """What `chibo validate` says of one file: its problems (a quarantined cell, or the file's
+    rejection) and the reader's warnings (ignored columns, a skipped signature block, removed
+    control characters, the sheet read…), which do not stop a row from loading."""
+    problems: list[Problem]
+    warnings: list[str]         # the reader's, one line each, "Vietnamese / English"
+    rows_read: int = 0
+    rows_quarantined: int = 0   # rows with at least one problem
+
+
+def check_file(path: Path, kind: str, as_of: date, rules: YearRules) -> FileCheck:
     """Read and validate one file; a rejection is a single problem with check `file_rejected`."""
     path = Path(path)
     try:
         read = read_file(path, kind)
     except FileRejected as exc:
-        return [Problem(str(path), None, None, "file_rejected", None, exc.message_vi, exc.message_en)]
+        return FileCheck([Problem(str(path), None, None, "file_rejected", None, exc.message_vi,
+                                  exc.message_en)], [])
     result = validate_frame(read, kind, str(path), as_of, rules)
-    return [Problem(r["file"], r["source_row"], r["column_name"], r["check_name"], r["value"],
-                    r["message_vi"], r["message_en"])
-            for r in result.quarantine.iter_rows(named=True)]
+    problems = [Problem(r["file"], r["source_row"], r["column_name"], r["check_name"], r["value"],
+                        r["message_vi"], r["message_en"])
+                for r in result.quarantine.iter_rows(named=True)]
+    quarantined = result.quarantine["source_row"].n_unique() if result.quarantine.height else 0
+    return FileCheck(problems, list(read.warnings), result.rows_read, quarantined)
+
+
+def validate_file(path: Path, kind: str, as_of: date, rules: YearRules) -> list[Problem]:
+    """The problems of `check_file` (its warnings aside)."""
+    return check_file(path, kind, as_of, rules).problems
+
+
+# How `chibo validate` and the error list name a reader warning (in place of a check's code).
+WARNING_CHECK = "read_warning"
+
+
+def mask_quoted(text: str) -> str:
+    """`text` with what it quotes in «…» blanked out (same length): a cell value or a sheet
+    name a message quotes may hold " / " or "; ", the wording around it never does."""
+    out: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch == "«":
+            depth += 1
+        elif ch == "»":
+            depth = max(depth - 1, 0)
+        out.append("\0" if depth and ch != "«" else ch)
+    return "".join(out)
+
+
+def split_warning(warning: str) -> tuple[str, str]:
+    """A reader warning "Vietnamese / English" -> (Vietnamese, English), at the first " / "
+    outside «…» (a quoted date line "15 / 3 / 2026" is not the separator)."""
+    i = mask_quoted(warning).find(" / ")
+    return (warning[:i], warning[i + 3:]) if i >= 0 else (warning, warning)
+
+
+def format_warnings(file: str, warnings: list[str]) -> list[str]:
+    """One line per reader warning, as `format_problems` prints a problem."""
+    return [f"{file} {WARNING_CHECK}: {vi} | {en}" for vi, en in map(split_warning, warnings)]
+
+
+def no_problems(file: str, warnings: int) -> str:
+    """The line `chibo validate` prints for a file without problems (warnings counted)."""
+    if not warnings:
+        return f"{file}: không có lỗi / no problems"
+    return (f"{file}: không có lỗi, {warnings} cảnh báo / no problems, {warnings} "
+            f"warning{'s' if warnings > 1 else ''}")
 
 
 def format_problems(problems: list[Problem]) -> list[str]:

@@ -24,7 +24,8 @@ BREAKS = {
         UPDATE reason_texts SET text_en = '' WHERE (rulebook, code) IN (
             SELECT (rulebook, unnest(reasons)) FROM org_year_classification
             WHERE len(reasons) > 0 LIMIT 1)""",
-    "unique_cell_year_metrics": "INSERT INTO cell_year_metrics SELECT * FROM cell_year_metrics LIMIT 1",
+    "unique_cell_year_metrics":
+        "INSERT INTO cell_year_metrics SELECT * FROM cell_year_metrics LIMIT 1",
     "unique_org_year_classification":
         "INSERT INTO org_year_classification SELECT * FROM org_year_classification LIMIT 1",
     "unique_org_years": "INSERT INTO org_years SELECT * FROM org_years LIMIT 1",

@@ -359,9 +359,18 @@ def test_errors_file(messy_exports, messy_db):
     pending = q(messy_db, "SELECT count(*) AS n FROM pending")[0]["n"]
     rejected = q(messy_db, "SELECT count(*) AS n FROM files WHERE NOT superseded "
                            "AND status IN ('rejected', 'unsupported_format')")[0]["n"]
+    # the messy members file has a column the contract does not know ("Ghi chú"): the reader's
+    # warning is listed too, as "Cảnh báo" (the file loaded; nothing was lost)
     assert Counter(r["Tình trạng"] for r in rows) == Counter(
-        {"Bị loại": problems, "Đang chờ": pending, "Tệp bị từ chối": 1, "Định dạng không hỗ trợ": 1})
+        {"Bị loại": problems, "Đang chờ": pending, "Tệp bị từ chối": 1, "Định dạng không hỗ trợ": 1,
+         "Cảnh báo": 1})
     assert rejected == 2
+    warned = [r for r in rows if r["Tình trạng"] == "Cảnh báo"]
+    assert [(r["Tệp"], r["Dòng"], r["Loại dữ liệu"], r["Cột"], r["Mã kiểm tra"], r["Nội dung lỗi"],
+             r["Nội dung lỗi (tiếng Anh)"]) for r in warned] == [
+        ("members/2024-01-15-dang-vien.csv", "", "Đảng viên", "", "read_warning",
+         "Cột K «Ghi chú» không có trong quy định, bỏ qua",
+         "Column K 'Ghi chú' is not in the contract, ignored")]
     for r in rows:
         assert r["Nội dung lỗi"] and r["Nội dung lỗi (tiếng Anh)"]
         assert "/tmp" not in r["Nội dung lỗi"] + r["Nội dung lỗi (tiếng Anh)"]     # paths under raw/
