@@ -14,6 +14,7 @@ from polars._typing import PolarsDataType
 from chibo.contract import ACTION_COLUMN, CONTRACT, Kind
 from chibo.messages import row_message
 from chibo.read import SOURCE_ROW, FileRejected, ReadResult, read_file, with_read_problems
+from chibo.read.text import printable
 from chibo.validate.parse import add_parsed, decimal_text
 from schemas._common import ACTION_CODE, DELETE, SchemaContext, YearRules, v
 
@@ -226,13 +227,21 @@ def split_warning(warning: str) -> tuple[str, str]:
     return (warning[:i], warning[i + 3:]) if i >= 0 else (warning, warning)
 
 
+def _shown(file: str) -> str:
+    """A file name as a terminal may show it: a name unzipped from anywhere can hold escape
+    sequences (ESC ] 0; … BEL retitles the terminal) or undecodable bytes."""
+    return printable(file, 4096)
+
+
 def format_warnings(file: str, warnings: list[str]) -> list[str]:
     """One line per reader warning, as `format_problems` prints a problem."""
-    return [f"{file} {WARNING_CHECK}: {vi} | {en}" for vi, en in map(split_warning, warnings)]
+    shown = _shown(file)
+    return [f"{shown} {WARNING_CHECK}: {vi} | {en}" for vi, en in map(split_warning, warnings)]
 
 
 def no_problems(file: str, warnings: int) -> str:
     """The line `chibo validate` prints for a file without problems (warnings counted)."""
+    file = _shown(file)
     if not warnings:
         return f"{file}: không có lỗi / no problems"
     return (f"{file}: không có lỗi, {warnings} cảnh báo / no problems, {warnings} "
@@ -243,7 +252,8 @@ def format_problems(problems: list[Problem]) -> list[str]:
     """One line per problem: where, what was typed, then the Vietnamese and English message."""
     lines: list[str] = []
     for p in problems:
-        where = p.file if p.source_row is None else f"{p.file}:{p.source_row}"
+        name = _shown(p.file)
+        where = name if p.source_row is None else f"{name}:{p.source_row}"
         if p.column_name:
             where += f" [{p.column_name}]"
         value = "" if p.value is None else f" «{p.value}»"

@@ -529,8 +529,6 @@ def test_chibo_validate_shows_no_terminal_escape_from_a_value(world, tmp_path):
     assert not any(c in r.stdout + r.stderr for c in ("\x1b", "\x07"))
 
 
-@pytest.mark.xfail(strict=True, reason="chibo validate prints the file's path as given: a name "
-                   "holding ESC/BEL reaches the terminal raw (chibo/validate/core.py)")
 def test_chibo_validate_shows_no_terminal_escape_from_a_file_name(world, tmp_path):
     raw, s = world
     header, rows = _meetings(raw)
