@@ -20,6 +20,7 @@ import polars as pl
 
 from chibo.contract import KINDS
 from chibo.errors import ChiboError, StageFailed
+from chibo.read.isolation import IsolatedReader
 from chibo.settings import kill_point
 from schemas._common import YearRules
 
@@ -193,6 +194,14 @@ def _record(con, delivery_id, f: RawFile, sha, status, run_id, rows_read=0, rows
 def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id: str,
                rules: YearRules,
                progress: Callable[[str], None] | None = None) -> IngestSummary:
+    # one reader process for the risky files of the whole run, stopped when ingest ends
+    with IsolatedReader() as reader:
+        return _ingest(con, raw, as_of, run_id, rules, progress, reader)
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id: str,
+            rules: YearRules, progress: Callable[[str], None] | None,
+            reader: IsolatedReader) -> IngestSummary:
     summary = IngestSummary()
     known = _known_deliveries(con)
     seen = _seen_hashes(con)
@@ -215,7 +224,7 @@ def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id
             con.execute("BEGIN TRANSACTION")
             began = True
             status, rows_read, rows_quar, error, warnings = _deliver(
-                con, f, sha, prior is not None, seen, next_id, run_id, as_of, rules)
+                con, f, sha, prior is not None, seen, next_id, run_id, as_of, rules, reader)
             con.execute("COMMIT")
         except BaseException as exc:
             if began:
@@ -301,7 +310,8 @@ def _release_orphaned_duplicates(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _deliver(con, f: RawFile, sha: str | None, replaces_path: bool, seen: set[str],
-             delivery_id: int, run_id: str, as_of: dt.date, rules: YearRules):
+             delivery_id: int, run_id: str, as_of: dt.date, rules: YearRules,
+             reader: IsolatedReader):
     """Record one new delivery: read, validate and stage it unless it is a copy or unsupported."""
     from chibo.read import FileRejected, read_file
     from chibo.validate import validate_frame
@@ -325,7 +335,7 @@ def _deliver(con, f: RawFile, sha: str | None, replaces_path: bool, seen: set[st
     else:
         seen.add(sha)
         try:
-            read = read_file(f.absolute, f.kind, name=f.path)
+            read = read_file(f.absolute, f.kind, name=f.path, reader=reader)
             result = validate_frame(read, f.kind, f.path, as_of, rules)
         except FileRejected as exc:   # the file's own problem; anything else fails the run
             status, error = "rejected", f"{exc.message_vi} / {exc.message_en}"

@@ -4,8 +4,8 @@ calamine (through fastexcel) is Rust: an allocation it cannot make aborts the wh
 (`memory allocation of 549755813888 bytes failed`, rc 134) and Python cannot catch it. So an
 .xlsx (every file with CHIBO_READ_ISOLATION=all) is read by a reader process:
 
-- one long-lived child (`python -m chibo.read.worker`) per run, started on the first file and
-  reused, so a file costs a round trip, not a Python start (measured: docs/decisions.md);
+- one child (`python -m chibo.read.worker`) per `IsolatedReader` (a run's ingest holds one),
+  started on the first file and reused, so a file costs a round trip, not a Python start;
 - the child's address space is capped (`CHIBO_READ_MEMORY`, default half the machine): a file
   that needs more fails inside the child (MemoryError or an abort), never the machine;
 - each file has a deadline (`CHIBO_READ_TIMEOUT`); past it the child is killed;
@@ -20,7 +20,6 @@ part of the rejection.
 """
 from __future__ import annotations
 
-import atexit
 import os
 import pickle
 import signal
@@ -153,30 +152,59 @@ class _Worker:
             pass
 
 
-_lock = threading.Lock()
-_worker: _Worker | None = None
+class IsolatedReader:
+    """The reader process of a sequence of reads (a run's ingest, a folder checked by `chibo
+    validate`): started by the first file that needs it, reused by the next ones, replaced
+    after a crash, stopped on `close` (a `with` block). Owned by its caller, so nothing of it
+    outlives the caller's work."""
 
+    def __init__(self) -> None:
+        self._worker: _Worker | None = None
+        self._lock = threading.Lock()   # Prefect may run a stage's work in a worker thread
 
-def _get(memory: int) -> _Worker:
-    global _worker
-    if _worker is not None and (not _worker.alive() or _worker.memory != memory):
-        _worker.close()
-        _worker = None
-    if _worker is None:
-        _worker = _Worker(memory)
-    return _worker
+    def __enter__(self) -> IsolatedReader:
+        return self
 
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
-def shutdown() -> None:
-    """Stop the reader process (at exit, or when a caller wants its memory back)."""
-    global _worker
-    with _lock:
-        if _worker is not None:
-            _worker.close()
-            _worker = None
+    def close(self) -> None:
+        """Stop the reader process (its peak memory then counts in RUSAGE_CHILDREN)."""
+        with self._lock:
+            if self._worker is not None:
+                self._worker.close()
+                self._worker = None
 
+    def _get(self, memory: int) -> _Worker:
+        if self._worker is not None and (not self._worker.alive()
+                                         or self._worker.memory != memory):
+            self._worker.close()
+            self._worker = None
+        if self._worker is None:
+            self._worker = _Worker(memory)
+        return self._worker
 
-atexit.register(shutdown)
+    def read(self, path: Path, kind: str, where: Where, limits: Limits) -> Any:
+        """`reader.read_here` in the reader process; a crash or a timeout rejects the file."""
+        message = ("read", os.fspath(path), kind, where.name, limits)
+        with self._lock:
+            for attempt in (1, 2):
+                worker = self._get(limits.memory_ceiling)
+                try:
+                    status, payload = worker.request(message, limits.read_timeout)
+                except _Died as died:
+                    worker.close()
+                    self._worker = None
+                    if died.before_request and attempt == 1:
+                        continue
+                    raise _rejection(where, died, limits) from None
+                if status == "ok":
+                    return payload
+                if status == "rejected":
+                    raise payload
+                raise ReaderBug(f"the reader process failed on {printable(where.name)}:\n"
+                                f"{payload}")
+        raise AssertionError("unreachable")
 
 
 def _signal_name(returncode: int | None) -> str:
@@ -186,29 +214,6 @@ def _signal_name(returncode: int | None) -> str:
         except ValueError:
             return f"signal {-returncode}"
     return f"exit code {returncode}"
-
-
-def read_isolated(path: Path, kind: str, where: Where, limits: Limits):
-    """`reader.read_here` in the reader process; a crash or a timeout rejects the file."""
-    global _worker
-    message = ("read", os.fspath(path), kind, where.name, limits)
-    with _lock:
-        for attempt in (1, 2):
-            worker = _get(limits.memory_ceiling)
-            try:
-                status, payload = worker.request(message, limits.read_timeout)
-            except _Died as died:
-                worker.close()
-                _worker = None
-                if died.before_request and attempt == 1:
-                    continue
-                raise _rejection(where, died, limits) from None
-            if status == "ok":
-                return payload
-            if status == "rejected":
-                raise payload
-            raise ReaderBug(f"the reader process failed on {printable(where.name)}:\n{payload}")
-    raise AssertionError("unreachable")
 
 
 def _rejection(where: Where, died: _Died, limits: Limits) -> FileRejected:

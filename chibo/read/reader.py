@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -29,6 +30,9 @@ from chibo.read.header import (
     required_in_header,
 )
 from chibo.read.limits import Limits, limits_from_env
+
+if TYPE_CHECKING:
+    from chibo.read.isolation import IsolatedReader
 from chibo.read.text import (
     CONTROL_PATTERN,
     LINE_SEPARATORS,
@@ -65,10 +69,12 @@ def display_name(path: Path) -> str:
 
 
 def read_file(path: Path | str, kind: str, name: str | None = None,
-              limits: Limits | None = None) -> ReadResult:
+              limits: Limits | None = None, reader: IsolatedReader | None = None) -> ReadResult:
     """Read `path` as a delivery of `kind`; raise FileRejected if the file cannot be used.
 
-    `name` is how messages call the file (e.g. its path under raw/); default its base name."""
+    `name` is how messages call the file (e.g. its path under raw/); default its base name.
+    `reader`: the reader process to parse risky files in (one for many files); without it a
+    risky file gets a reader process of its own."""
     path = Path(path)
     kind_def = CONTRACT[kind]
     limits = limits if limits is not None else limits_from_env()
@@ -76,8 +82,11 @@ def read_file(path: Path | str, kind: str, name: str | None = None,
     if not path.name.lower().endswith(SUPPORTED):
         raise where.reject("unsupported_format")
     if limits.isolated(path.name):
-        from chibo.read.isolation import read_isolated
-        return read_isolated(path, kind, where, limits)
+        if reader is not None:
+            return reader.read(path, kind, where, limits)
+        from chibo.read.isolation import IsolatedReader
+        with IsolatedReader() as own:
+            return own.read(path, kind, where, limits)
     return read_here(path, kind_def, where, limits)
 
 

@@ -192,13 +192,14 @@ def _assert_rejected(exc: FileRejected, reasons: tuple[str, ...], name: str, *wo
 CHILD_READ = textwrap.dedent("""
     import json, resource, sys
     from chibo.read import FileRejected, read_file
-    from chibo.read.isolation import shutdown
-    try:
-        read_file(sys.argv[1], sys.argv[2])
-        out = {"reason": None}
-    except FileRejected as exc:
-        out = {"reason": exc.reason, "vi": exc.message_vi, "en": exc.message_en}
-    shutdown()   # the reader process is waited for: its peak counts in RUSAGE_CHILDREN
+    from chibo.read.isolation import IsolatedReader
+    # closing the reader process waits for it: its peak counts in RUSAGE_CHILDREN
+    with IsolatedReader() as reader:
+        try:
+            read_file(sys.argv[1], sys.argv[2], reader=reader)
+            out = {"reason": None}
+        except FileRejected as exc:
+            out = {"reason": exc.reason, "vi": exc.message_vi, "en": exc.message_en}
     # this process's own peak: VmHWM starts afresh at exec, ru_maxrss keeps the forking
     # pytest's (the reader process's ru_maxrss keeps this small process's: a few MB too many)
     with open("/proc/self/status") as fh:
