@@ -111,36 +111,21 @@ def _run_flow(settings, rebuild: bool) -> dict:
                    allow_shrink=settings.allow_shrink, rebuild=rebuild)
 
 
-def print_run_summary(warehouse: Path) -> None:
-    """Per year the orgs per level and "4 tốt"; then the rows that did not load."""
-    import duckdb
-    from chibo.pipeline import levels_by_year
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        years = levels_by_year(con)
-        files = con.execute("SELECT status, count(*) FROM files WHERE NOT superseded "
-                            "GROUP BY status ORDER BY status").fetchall()
-        quarantined, pending = con.execute(
-            "SELECT (SELECT count(DISTINCT (file, source_row)) FROM quarantine), "
-            "(SELECT count(DISTINCT (file, source_row)) FROM pending)").fetchall()[0]
-    finally:
-        con.close()
-    head = ("năm/year", "HTXSNV", "HTTNV", "HTNV", "KHTNV", "chưa xếp loại", "4 tốt")
-    rows = [(r["year"], r["excellent"], r["good"], r["completed"], r["failed"],
-             r["not_classified"], r["four_good"]) for r in years]
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    for row in (head, *rows):
-        print("  ".join(str(x).rjust(w) for x, w in zip(row, widths)))
-    print("files: " + ", ".join(f"{n} {status}" for status, n in files)
-          + f"; rows quarantined: {quarantined}; rows pending: {pending}")
+def print_run_summary(result) -> None:
+    """What the night did, Vietnamese first: this run's new files by status, each new file
+    with quarantined or pending rows or not loaded (with its row counts), earlier files whose
+    counts changed, the org-years whose level changed and where the error list is; then the
+    warehouse's totals and the orgs per level per year. An empty raw/ is one line.
+
+    `result`: what the flow returns (its `summary_lines`), or a `pipeline.RunSummary`."""
+    lines = result.lines() if hasattr(result, "lines") else result["summary_lines"]
+    print("\n".join(lines))
 
 
 def cmd_run(args, rebuild: bool = False) -> int:
     settings = _settings(args)
-    _run_flow(settings, rebuild)
-    print_run_summary(settings.warehouse)
-    print(f"Warehouse: {settings.warehouse}\nExports:   {settings.exports}")
-    return 0
+    print_run_summary(_run_flow(settings, rebuild))
+    return 0   # bad rows, rejected files or an empty raw/ are reported, not a failure
 
 
 def has_data_files(raw: Path) -> bool:
@@ -159,10 +144,31 @@ def cmd_demo(args) -> int:
               f"{settings.as_of} (seed 1) into {settings.raw} …", flush=True)
         generate("province", years, settings.raw, seed=1, as_of=settings.as_of)
     cmd_run(args)
-    print(f"Open it read-only: python -c \"import duckdb; "
-          f"print(duckdb.connect('{settings.warehouse}', read_only=True)"
-          ".sql('SELECT * FROM v_summary_by_parent_year LIMIT 20'))\"")
+    for line in sql_hint(settings.warehouse):
+        print(line)
     return 0
+
+
+def sql_hint(warehouse: Path) -> list[str]:
+    """How to open the demo's warehouse read-only, as commands that work as printed from the
+    project folder (`make sql`; the venv's `chibo sql`, which needs no activated venv)."""
+    import shlex
+    project = Path(__file__).resolve().parent.parent
+    chibo = Path(sys.executable).with_name("chibo")
+    if (project / ".venv" / "bin" / "chibo").absolute() == chibo.absolute():
+        chibo = Path(".venv/bin/chibo")
+    try:
+        shown = warehouse.absolute().relative_to(project)
+    except ValueError:
+        shown = warehouse.absolute()
+    make = "make sql" if warehouse.absolute() == project / "warehouse" / "chibo.duckdb" else \
+        f"CHIBO_WAREHOUSE={shlex.quote(str(warehouse.absolute()))} make sql"
+    cmd = f"{shlex.quote(str(chibo))} sql --warehouse {shlex.quote(str(shown))}"
+    return [f"Mở kho dữ liệu (chỉ đọc) từ thư mục dự án {project} / open the warehouse "
+            "read-only from the project folder:",
+            f"  {make}",
+            f"  {cmd}",
+            f"  {cmd} -c 'SELECT * FROM v_summary_by_parent_year LIMIT 20'"]
 
 
 def cmd_generate(args) -> int:
@@ -192,7 +198,7 @@ def files_under(folder: Path) -> list[Path]:
 
 def cmd_validate(args) -> int:
     from chibo.settings import parse_as_of
-    from chibo.validate import format_problems, validate_file
+    from chibo.validate.core import check_file, format_problems, format_warnings, no_problems
     path = Path(args.file)
     if args.kind is not None and args.kind not in KINDS:
         raise ChiboError(f"unknown kind {args.kind!r}; one of: {', '.join(KINDS)}")
@@ -210,20 +216,23 @@ def cmd_validate(args) -> int:
         rules = load_rulebooks(Path(overrides) if overrides else None)
     except RulebookError as exc:
         raise ChiboError(f"rulebooks refused: {exc}") from None
-    problems = validate_file(path, kind, parse_as_of(args.as_of), rules)
-    lines = format_problems(problems)
+    check = check_file(path, kind, parse_as_of(args.as_of), rules)
+    for line in format_warnings(str(path), check.warnings):
+        print(line)
+    lines = format_problems(check.problems)
     for line in lines:
         print(line)
     if not lines:
-        print(f"{path}: không có lỗi / no problems")
-    return EXIT_PROBLEMS if lines else 0
+        print(no_problems(str(path), len(check.warnings)))
+    return EXIT_PROBLEMS if lines else 0   # warnings alone do not fail
 
 
 def _validate_folder(folder: Path, args) -> int:
     """`chibo validate DIR`: every file under it, its kind from its folder (or --kind)."""
     from chibo.rulebooks import RulebookError, load_rulebooks
     from chibo.settings import parse_as_of
-    from chibo.validate import format_problems, validate_file
+    from chibo.read.text import printable
+    from chibo.validate.core import check_file, format_problems, format_warnings, no_problems
     files = files_under(folder)
     if not files:
         raise ChiboError(f"no file under {folder}")
@@ -238,17 +247,21 @@ def _validate_folder(folder: Path, args) -> int:
         kind = args.kind or _kind_of(path)
         if kind is None:
             bad += 1
-            print(f"{path}: không biết tệp thuộc loại dữ liệu nào: đặt tệp vào thư mục của loại "
+            print(f"{printable(str(path), 4096)}: không biết tệp thuộc loại dữ liệu nào: đặt tệp "
+                  "vào thư mục của loại "
                   f"(ví dụ raw/meetings/) hoặc dùng --kind | cannot tell the kind: put the file "
                   f"in a kind folder or pass --kind ({', '.join(KINDS)})")
             continue
-        lines = format_problems(validate_file(path, kind, as_of, rules))
+        check = check_file(path, kind, as_of, rules)
+        for line in format_warnings(str(path), check.warnings):
+            print(line)
+        lines = format_problems(check.problems)
         for line in lines:
             print(line)
         if lines:
             bad += 1
         else:
-            print(f"{path}: không có lỗi / no problems")
+            print(no_problems(str(path), len(check.warnings)))
     print(f"{len(files)} tệp: {len(files) - bad} không có lỗi, {bad} có lỗi / "
           f"{len(files)} files: {len(files) - bad} without problems, {bad} with problems")
     return EXIT_PROBLEMS if bad else 0

@@ -45,6 +45,133 @@ __all__ = ["Settings", "RunContext", "RunSummary", "preflight", "start_run", "in
            "integrate", "model", "export", "publish", "abort_run", "run_all", "recent_runs"]
 
 
+#: `files.status` as a person reads it, Vietnamese first
+FILE_STATUS_VI_EN = {"loaded": "đã nạp / loaded", "rejected": "bị từ chối / rejected",
+                     "duplicate": "trùng lặp / duplicate",
+                     "unsupported_format": "định dạng không hỗ trợ / unsupported format"}
+#: the lists a summary shows before "… và N … khác / … and N more" (the full list of problem
+#: rows is du-lieu-loi.csv); what a run keeps in memory of each list
+SHOWN_FILES, SHOWN_LEVELS, SHOWN_MARKDOWN, KEPT = 20, 10, 50, 200
+#: the temporary copy of the published classification, for the levels that changed
+PREVIOUS_LEVELS = "night_previous_levels"
+
+
+def raw_has_data_file(raw: Path) -> bool:
+    """Is there an entry inside a kind folder of raw/ (what `chibo run` reads as a delivery)?
+    Stops at the first one: a national raw/ is not walked for this."""
+    from chibo.contract import KINDS
+
+    def any_entry(folder: str) -> bool:
+        try:
+            with os.scandir(folder) as it:
+                for e in it:
+                    if not e.name.startswith(".") and \
+                            (not e.is_dir(follow_symlinks=False) or any_entry(e.path)):
+                        return True
+        except OSError:
+            return True   # an unlistable folder inside a kind folder is recorded as an entry
+        return False
+
+    for kind in KINDS:
+        folder = raw / kind
+        if folder.is_dir() and not folder.is_symlink() and any_entry(str(folder)):
+            return True
+    return False
+
+
+@dataclass
+class ThisRun:
+    """What this run did, read set-based from the warehouse it built: the files it recorded
+    (`files.first_run_id`), the rows of earlier files whose state it changed, and the
+    org-years whose level differs from the published warehouse it started from."""
+    raw: Path
+    error_list: Path                 # exports/du-lieu-loi.csv (+ .xlsx)
+    error_lists_by_unit: Path        # exports/loi-theo-don-vi/
+    raw_has_data: bool = True
+    new_files_by_status: dict[str, int] = field(default_factory=dict)
+    # new files with quarantined or pending rows, or not loaded (the first KEPT): path, kind,
+    # status, rows_read, rows_loaded, rows_quarantined, rows_pending, error
+    problem_files: list[dict[str, Any]] = field(default_factory=list)
+    problem_files_total: int = 0
+    # files of earlier runs whose quarantined or pending rows this run changed (a new org
+    # resolves pending members, …): path, quarantined_before, quarantined, pending_before, pending
+    earlier_files: list[dict[str, Any]] = field(default_factory=list)
+    earlier_files_total: int = 0
+    levels_compared: bool = True     # False: the published classification could not be read
+    levels_changed: int = 0          # org-years in both, with another level
+    levels_new: int = 0              # org-years the published warehouse did not have
+    levels_gone: int = 0             # org-years it had that this run no longer has
+    # the first KEPT changes, latest year first: org_id, name, year, before, after
+    level_changes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def new_files(self) -> int:
+        return sum(self.new_files_by_status.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (JSON types only), as the flow returns it."""
+        import dataclasses
+        return {k: str(v) if isinstance(v, Path) else v
+                for k, v in dataclasses.asdict(self).items()} | {"new_files": self.new_files}
+
+
+def level_label(level: str | None) -> str:
+    """A level as a person reads it: "HTTNV (good)", "chưa xếp loại (not classified)"."""
+    from chibo.contract import LEVEL_SHORT_VI
+    if not level:
+        return "chưa xếp loại (not classified)"
+    return f"{LEVEL_SHORT_VI.get(level, level)} ({level})"
+
+
+def _statuses(counts: dict[str, int]) -> str:
+    return ", ".join(f"{FILE_STATUS_VI_EN.get(s, s)} {n}" for s, n in sorted(counts.items()))
+
+
+def _file_line(f: dict[str, Any]) -> str:
+    """One new file: its row counts, or why it was not loaded."""
+    if f["status"] == "loaded":
+        return (f"{f['path']}: đọc / read {f['rows_read']}, nạp / loaded {f['rows_loaded']}, "
+                f"bị loại / quarantined {f['rows_quarantined']}, chờ / pending "
+                f"{f['rows_pending']}")
+    line = f"{f['path']}: {FILE_STATUS_VI_EN.get(f['status'], f['status'])}"
+    return line + (f" — {one_line(f['error'], 300)}" if f.get("error") else "")
+
+
+def _earlier_line(f: dict[str, Any]) -> str:
+    parts = []
+    if f["quarantined"] != f["quarantined_before"]:
+        parts.append(f"bị loại / quarantined {f['quarantined_before']} → {f['quarantined']}")
+    if f["pending"] != f["pending_before"]:
+        parts.append(f"chờ / pending {f['pending_before']} → {f['pending']}")
+    return f"{f['path']}: " + ", ".join(parts)
+
+
+def _level_line(c: dict[str, Any]) -> str:
+    name = f" ({c['name']})" if c.get("name") else ""
+    return (f"{c['org_id']}{name} {c['year']}: {level_label(c['before'])} → "
+            f"{level_label(c['after'])}")
+
+
+def _levels_headline(t: ThisRun) -> str:
+    if not t.levels_compared:
+        return ("Xếp loại: không đọc được xếp loại của kho đã công bố để so sánh / levels: "
+                "the published classification could not be read to compare")
+    return (f"Xếp loại thay đổi so với lần công bố trước / levels changed since the last "
+            f"published run: {t.levels_changed} tổ chức-năm / org-years (mới / new "
+            f"{t.levels_new}, không còn / gone {t.levels_gone})")
+
+
+def _more(n: int, what_vi: str, what_en: str) -> str:
+    return f"… và {n} {what_vi} khác / … and {n} more {what_en}"
+
+
+MODE_VI_EN = {"run": "chạy / run", "rebuild": "dựng lại / rebuild"}
+STAGE_VI_EN = {"ingest": "đọc tệp / ingest", "integrate": "tích hợp / integrate",
+               "model": "xếp loại / model", "export": "xuất báo cáo / export",
+               "publish": "công bố / publish"}
+LEVELS_HEAD = ("năm/year", "HTXSNV", "HTTNV", "HTNV", "KHTNV", "chưa xếp loại", "4 tốt")
+
+
 @dataclass
 class RunSummary:
     run_id: str
@@ -58,31 +185,165 @@ class RunSummary:
     warehouse: Path
     exports: Path
     messages: list[str]
+    this_run: ThisRun | None = None
+    skipped: list[str] = field(default_factory=list)
 
     def table(self) -> list[dict[str, Any]]:
         """One row per kind: loaded / quarantined / pending / retracted."""
         return [{"kind": k, **v} for k, v in self.rows_by_kind.items()]
 
+    @property
+    def nothing_to_show(self) -> bool:
+        """raw/ holds no data file and the warehouse has recorded none: the summary is the
+        one line that says so."""
+        return self.this_run is not None and not self.this_run.raw_has_data and \
+            not self.files_by_status
+
+    def _no_data_line(self) -> list[str]:
+        t = self.this_run
+        if t is None or t.raw_has_data:
+            return []
+        return [f"raw/ chưa có tệp dữ liệu nào / raw/ holds no data file yet: {t.raw}"]
+
+    def _skipped_line(self) -> list[str]:
+        if not self.skipped:
+            return []
+        return ["Không có gì mới so với lần chạy trước, bỏ qua / nothing new since the last "
+                "run, skipped: " + ", ".join(STAGE_VI_EN.get(s, s) for s in self.skipped)]
+
+    def lines(self) -> list[str]:
+        """The run summary `chibo run` prints, Vietnamese first: this run's work (new files
+        by status, the files with rows not loaded, earlier files this run changed, levels
+        changed, where the error list is), then the totals of the warehouse."""
+        out = self._no_data_line()
+        if self.nothing_to_show:
+            return out
+        out.append(f"Lần chạy này / This run: {self.run_id} "
+                   f"({MODE_VI_EN.get(self.mode, self.mode)}, ngày chốt / as of {self.as_of})")
+        out += ["  " + s for s in self._skipped_line()]
+        t = self.this_run
+        if t is not None:
+            out.append(f"  Tệp mới / new files: {t.new_files}"
+                       + (f" ({_statuses(t.new_files_by_status)})" if t.new_files else ""))
+            if t.problem_files_total:
+                out.append("  Tệp mới có dòng bị loại hoặc đang chờ, hoặc không được nạp / new "
+                           "files with quarantined or pending rows, or not loaded:")
+                out += [f"    {_file_line(f)}" for f in t.problem_files[:SHOWN_FILES]]
+                if t.problem_files_total > SHOWN_FILES:
+                    out.append("    " + _more(t.problem_files_total - SHOWN_FILES, "tệp",
+                                              "files"))
+            if t.earlier_files_total:
+                out.append("  Tệp của các lần trước có số dòng thay đổi / files of earlier "
+                           "runs whose row counts changed:")
+                out += [f"    {_earlier_line(f)}" for f in t.earlier_files[:SHOWN_FILES]]
+                if t.earlier_files_total > SHOWN_FILES:
+                    out.append("    " + _more(t.earlier_files_total - SHOWN_FILES, "tệp",
+                                              "files"))
+            out.append("  " + _levels_headline(t))
+            out += [f"    {_level_line(c)}" for c in t.level_changes[:SHOWN_LEVELS]]
+            if t.levels_changed > SHOWN_LEVELS:
+                out.append("    " + _more(t.levels_changed - SHOWN_LEVELS, "tổ chức-năm",
+                                          "org-years"))
+            out.append(f"  Danh sách dữ liệu lỗi / error list: {t.error_list} (và / and .xlsx);"
+                       f" theo đơn vị / per unit: {t.error_lists_by_unit}/")
+        out.append("Tổng trong kho dữ liệu / totals in the warehouse:")
+        out.append("  Tệp / files: " + (_statuses(self.files_by_status) or "0"))
+        out.append(f"  Dòng / rows: nạp / loaded {self.rows.get('loaded', 0)}, bị loại / "
+                   f"quarantined {self.rows.get('quarantined', 0)}, chờ / pending "
+                   f"{self.rows.get('pending', 0)}")
+        if self.levels_by_year:
+            rows = [(r["year"], r["excellent"], r["good"], r["completed"], r["failed"],
+                     r["not_classified"], r["four_good"]) for r in self.levels_by_year]
+            widths = [max(len(str(x)) for x in col) for col in zip(LEVELS_HEAD, *rows)]
+            out += ["  " + "  ".join(str(x).rjust(w) for x, w in zip(row, widths))
+                    for row in (LEVELS_HEAD, *rows)]
+        out.append(f"Kho dữ liệu / warehouse: {self.warehouse}")
+        out.append(f"Báo cáo / exports: {self.exports}")
+        return out
+
     def markdown(self) -> str:
-        lines = [f"# chibo run {self.run_id} ({self.mode}, as of {self.as_of})", "",
-                 f"Warehouse: `{self.warehouse}`  ", f"Exports: `{self.exports}`", "",
-                 "## Files", "", "| status | files |", "| --- | --- |"]
-        lines += [f"| {s} | {n} |" for s, n in sorted(self.files_by_status.items())]
-        lines += ["", "## Rows", "", "| kind | loaded | quarantined | pending | retracted |",
-                  "| --- | --- | --- | --- | --- |"]
+        """The Prefect artifact `chibo-nightly-summary`: the same as `lines`, as tables."""
+        def cell(value: Any) -> str:
+            return str(value).replace("|", "\\|").replace("\n", " ")
+
+        out = self._no_data_line()
+        if self.nothing_to_show:
+            return "\n".join(out) + "\n"
+        t = self.this_run
+        lines = [f"# Lần chạy chibo / chibo run {self.run_id}", "",
+                 f"{MODE_VI_EN.get(self.mode, self.mode)}, ngày chốt / as of {self.as_of}", ""]
+        lines += [*out, ""] if out else []
+        lines += [f"Kho dữ liệu / Warehouse: `{self.warehouse}`  ",
+                  f"Báo cáo / Exports: `{self.exports}`  "]
+        if t is not None:
+            lines += [f"Danh sách dữ liệu lỗi / Error list: `{t.error_list}` (và / and .xlsx); "
+                      f"theo đơn vị / per unit: `{t.error_lists_by_unit}/`"]
+        lines += ["", "## Lần chạy này / This run", ""]
+        lines += [*self._skipped_line(), ""] if self.skipped else []
+        if t is not None:
+            lines += [f"### Tệp mới theo tình trạng / New files by status: {t.new_files}", ""]
+            if t.new_files:
+                lines += ["| tình trạng / status | tệp / files |", "| --- | --- |"]
+                lines += [f"| {FILE_STATUS_VI_EN.get(s, s)} | {n} |"
+                          for s, n in sorted(t.new_files_by_status.items())]
+                lines.append("")
+            if t.problem_files_total:
+                lines += ["### Tệp mới có dòng bị loại hoặc đang chờ, hoặc không được nạp / "
+                          "New files with quarantined or pending rows, or not loaded", "",
+                          "| tệp / file | tình trạng / status | đọc / read | nạp / loaded | "
+                          "bị loại / quarantined | chờ / pending | lỗi / error |",
+                          "| --- | --- | --- | --- | --- | --- | --- |"]
+                lines += [f"| {cell(f['path'])} | {FILE_STATUS_VI_EN.get(f['status'], f['status'])}"
+                          f" | {f['rows_read']} | {f['rows_loaded']} | {f['rows_quarantined']} | "
+                          f"{f['rows_pending']} | {cell(one_line(f.get('error') or '', 300))} |"
+                          for f in t.problem_files[:SHOWN_MARKDOWN]]
+                if t.problem_files_total > SHOWN_MARKDOWN:
+                    lines += ["", _more(t.problem_files_total - SHOWN_MARKDOWN, "tệp", "files")]
+                lines.append("")
+            if t.earlier_files_total:
+                lines += ["### Tệp của các lần trước có số dòng thay đổi / Files of earlier runs "
+                          "whose row counts changed", "",
+                          "| tệp / file | bị loại trước / quarantined before | bị loại / "
+                          "quarantined | chờ trước / pending before | chờ / pending |",
+                          "| --- | --- | --- | --- | --- |"]
+                lines += [f"| {cell(f['path'])} | {f['quarantined_before']} | {f['quarantined']}"
+                          f" | {f['pending_before']} | {f['pending']} |"
+                          for f in t.earlier_files[:SHOWN_MARKDOWN]]
+                if t.earlier_files_total > SHOWN_MARKDOWN:
+                    lines += ["", _more(t.earlier_files_total - SHOWN_MARKDOWN, "tệp", "files")]
+                lines.append("")
+            lines += ["### " + _levels_headline(t), ""]
+            if t.level_changes:
+                lines += ["| tổ chức / org | tên / name | năm / year | trước / before | "
+                          "sau / after |", "| --- | --- | --- | --- | --- |"]
+                lines += [f"| {cell(c['org_id'])} | {cell(c.get('name') or '')} | {c['year']} | "
+                          f"{level_label(c['before'])} | {level_label(c['after'])} |"
+                          for c in t.level_changes[:SHOWN_MARKDOWN]]
+                if t.levels_changed > SHOWN_MARKDOWN:
+                    lines += ["", _more(t.levels_changed - SHOWN_MARKDOWN, "tổ chức-năm",
+                                        "org-years")]
+                lines.append("")
+        lines += ["## Tổng trong kho dữ liệu / Totals in the warehouse", "",
+                  "### Tệp theo tình trạng / Files by status", "",
+                  "| tình trạng / status | tệp / files |", "| --- | --- |"]
+        lines += [f"| {FILE_STATUS_VI_EN.get(s, s)} | {n} |"
+                  for s, n in sorted(self.files_by_status.items())]
+        lines += ["", "### Dòng theo loại dữ liệu / Rows per kind", "",
+                  "| loại dữ liệu / kind | nạp / loaded | bị loại / quarantined | chờ / pending | "
+                  "rút lại / retracted |", "| --- | --- | --- | --- | --- |"]
         lines += [f"| {k} | {v['loaded']} | {v['quarantined']} | {v['pending']} | {v['retracted']} |"
                   for k, v in self.rows_by_kind.items()]
         if self.levels_by_year:
-            lines += ["", "## Organisations per level", "",
-                      "| year | excellent | good | completed | failed | not classified | 4 tốt |",
+            lines += ["", "### Tổ chức theo mức xếp loại / Organisations per level", "",
+                      "| năm / year | HTXSNV (excellent) | HTTNV (good) | HTNV (completed) | "
+                      "KHTNV (failed) | chưa xếp loại / not classified | 4 tốt |",
                       "| --- | --- | --- | --- | --- | --- | --- |"]
             lines += [f"| {r['year']} | {r['excellent']} | {r['good']} | {r['completed']} | "
                       f"{r['failed']} | {r['not_classified']} | {r['four_good']} |"
                       for r in self.levels_by_year]
-        lines += ["", "## Seconds per stage", "", "| stage | seconds |", "| --- | --- |"]
-        lines += [f"| {s} | {t:.2f} |" for s, t in self.stage_seconds.items()]
-        if self.messages:
-            lines += ["", "## Files not loaded", ""] + [f"- {m}" for m in self.messages[:50]]
+        lines += ["", "### Thời gian theo bước / Seconds per stage", "",
+                  "| bước / stage | giây / seconds |", "| --- | --- |"]
+        lines += [f"| {STAGE_VI_EN.get(s, s)} | {t_:.2f} |" for s, t_ in self.stage_seconds.items()]
         return "\n".join(lines) + "\n"
 
 
@@ -141,7 +402,20 @@ class RunContext:
         return RunSummary(self.run_id, self.settings.as_of, self.mode, files, rows, rows_by_kind,
                           self.results.get("levels_by_year", []), dict(self.stage_seconds),
                           self.settings.warehouse, self.settings.exports,
-                          list(ing.messages) if ing else [])
+                          list(ing.messages) if ing else [], self.this_run(),
+                          sorted(self.skipped))
+
+    def this_run(self) -> ThisRun:
+        """What this run did, from what the stages recorded in `results` (never the
+        connection: the flow asks after publishing, when it is closed)."""
+        from chibo.export.errors import ERRORS_FILE, UNIT_DIR
+        exports = self.settings.exports
+        t = ThisRun(self.settings.raw, exports / f"{ERRORS_FILE}.csv", exports / UNIT_DIR,
+                    raw_has_data=self.results.get("raw_has_data", True))
+        for part in ("new_files", "levels"):
+            for name, value in self.results.get(f"this_run_{part}", {}).items():
+                setattr(t, name, value)
+        return t
 
 
 def _load_rules(settings: Settings):
@@ -278,6 +552,7 @@ def start_run(settings: Settings, rebuild: bool = False,
             wh.ensure_schema(con)
             if rebuild:
                 _keep_run_history(con, settings.warehouse)
+            before = _remember_published(con, settings.warehouse, rebuild)
             stale_reports = _settle_last_publish(con, settings)
             _add_logged_runs(con, settings, run_id)
             print_ = fingerprint(settings, rules, con)
@@ -289,8 +564,52 @@ def start_run(settings: Settings, rebuild: bool = False,
         if isinstance(exc, Exception):
             _log_entry(settings, run_id, mode, started, "failed", exc, "start")
         raise
-    return RunContext(settings, run_id, mode, started, next_file, con, rules, resources,
-                      progress=progress, fingerprint=print_, reports_stale=stale_reports)
+    ctx = RunContext(settings, run_id, mode, started, next_file, con, rules, resources,
+                     progress=progress, fingerprint=print_, reports_stale=stale_reports)
+    ctx.results["files_before"] = before
+    return ctx
+
+
+def _remember_published(con: duckdb.DuckDBPyConnection, published: Path,
+                        rebuild: bool) -> dict[str, tuple[int, int]]:
+    """What the summary compares this run with, taken before any stage changes it: the
+    published classification (org_id, year, level) as the temporary table PREVIOUS_LEVELS
+    (none if it cannot be read), and the quarantined and pending rows of each loaded file,
+    returned by path. A run starts from a copy of the published warehouse; a rebuild from an
+    empty file, so it reads the published one (and has no earlier files: it reads them all)."""
+    source = "main"
+    if rebuild:
+        if not published.is_file():
+            source = ""
+        else:
+            try:
+                con.execute(f"ATTACH '{str(published).replace(chr(39), chr(39) * 2)}' "
+                            "AS night_published (READ_ONLY)")
+                source = "night_published"
+            except duckdb.Error:
+                return {}   # a damaged warehouse: nothing to compare with
+    try:
+        has_levels = _has_table(con, "org_year_classification") if source == "main" else \
+            bool(source) and bool(con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND "
+                "schema_name = 'main' AND table_name = 'org_year_classification'",
+                [source]).fetchall()[0][0])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {PREVIOUS_LEVELS} AS "
+                    + ("SELECT org_id, year, level FROM "
+                       f"{'' if source == 'main' else source + '.'}org_year_classification"
+                       if has_levels else
+                       "SELECT NULL::VARCHAR AS org_id, NULL::INTEGER AS year, "
+                       "NULL::VARCHAR AS level WHERE false"))
+    except duckdb.Error:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{PREVIOUS_LEVELS}")
+    finally:
+        if source == "night_published":
+            con.execute("DETACH night_published")
+    if rebuild:
+        return {}
+    return {path: (q or 0, p or 0) for path, q, p in con.execute(
+        "SELECT path, rows_quarantined, rows_pending FROM files "
+        "WHERE NOT superseded AND status = 'loaded'").fetchall()}
 
 
 def _keep_run_history(con: duckdb.DuckDBPyConnection, published: Path) -> None:
@@ -480,6 +799,7 @@ def ingest(ctx: RunContext) -> dict:
                           ctx.rules, ctx.progress)
     s = _guarded(ctx, "ingest", lambda: ctx.timed("ingest", work))
     ctx.results["ingest"] = s
+    ctx.results["raw_has_data"] = raw_has_data_file(ctx.settings.raw)
     return {"files_new": s.files_new, "by_status": s.by_status, "rows_read": s.rows_read,
             "rows_quarantined": s.rows_quarantined}
 
@@ -501,8 +821,73 @@ def _integrate(ctx: RunContext) -> dict:
     ctx.results["integrate"] = s
     ctx.results["files_by_status"] = dict(ctx.con.execute(
         "SELECT status, count(*) FROM files WHERE NOT superseded GROUP BY status").fetchall())
+    ctx.results["this_run_new_files"] = this_run_files(ctx.con, ctx.run_id,
+                                                       ctx.results.get("files_before", {}))
     return {"loaded": s.loaded, "pending": s.pending, "quarantined": s.quarantined,
             "retracted": s.retracted, "flags": s.flags}
+
+
+def this_run_files(con: duckdb.DuckDBPyConnection, run_id: str,
+                   before: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """The files this run recorded (`first_run_id`) by status; those of them with
+    quarantined or pending rows or not loaded, with their counts; and the loaded files of
+    earlier runs whose quarantined or pending rows changed from `before` (path → counts at
+    the start of the run). After integrate, which counts each file's rows."""
+    by_status = dict(con.execute("SELECT status, count(*) FROM files WHERE first_run_id = ? "
+                                 "GROUP BY status", [run_id]).fetchall())
+    problem = """
+        FROM files WHERE first_run_id = ? AND (status IN ('rejected', 'unsupported_format')
+                                              OR rows_quarantined > 0 OR rows_pending > 0)"""
+    total = con.execute(f"SELECT count(*) {problem}", [run_id]).fetchall()[0][0]
+    cur = con.execute(f"""
+        SELECT path, kind, status, coalesce(rows_read, 0) AS rows_read,
+               coalesce(rows_loaded, 0) AS rows_loaded,
+               coalesce(rows_quarantined, 0) AS rows_quarantined,
+               coalesce(rows_pending, 0) AS rows_pending, error
+        {problem} ORDER BY status = 'loaded', path LIMIT {KEPT}""", [run_id])
+    names = [d[0] for d in cur.description]
+    files = [dict(zip(names, r)) for r in cur.fetchall()]
+    earlier = []
+    for path, q, p in con.execute(
+            "SELECT path, coalesce(rows_quarantined, 0), coalesce(rows_pending, 0) FROM files "
+            "WHERE NOT superseded AND status = 'loaded' AND first_run_id IS DISTINCT FROM ? "
+            "ORDER BY path", [run_id]).fetchall():
+        q0, p0 = before.get(path, (q, p))
+        if (q0, p0) != (q, p):
+            earlier.append({"path": path, "quarantined_before": q0, "quarantined": q,
+                            "pending_before": p0, "pending": p})
+    return {"new_files_by_status": by_status, "problem_files": files,
+            "problem_files_total": total, "earlier_files": earlier[:KEPT],
+            "earlier_files_total": len(earlier)}
+
+
+def this_run_levels(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The org-years whose level differs from the published warehouse's (PREVIOUS_LEVELS,
+    taken at the start of the run): changed (in both, another level), new, gone; the first
+    KEPT changes, the latest year first. One join over org_year_classification."""
+    has_previous = bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
+        [PREVIOUS_LEVELS]).fetchall()[0][0])
+    if not has_previous:
+        return {"levels_compared": False}
+    if not _has_table(con, "org_year_classification"):
+        return {"levels_gone": con.execute(
+            f"SELECT count(*) FROM {PREVIOUS_LEVELS}").fetchall()[0][0]}
+    changed, new, gone = con.execute(f"""
+        SELECT count(*) FILTER (c.org_id IS NOT NULL AND p.org_id IS NOT NULL
+                                AND c.level IS DISTINCT FROM p.level),
+               count(*) FILTER (p.org_id IS NULL), count(*) FILTER (c.org_id IS NULL)
+        FROM org_year_classification c
+        FULL JOIN {PREVIOUS_LEVELS} p ON p.org_id = c.org_id AND p.year = c.year""").fetchall()[0]
+    name = "(SELECT y.name FROM org_years y WHERE y.org_id = c.org_id AND y.year = c.year " \
+           "LIMIT 1)" if _has_table(con, "org_years") else "NULL"
+    examples = [dict(zip(("org_id", "name", "year", "before", "after"), r)) for r in con.execute(f"""
+        SELECT c.org_id, {name}, c.year, p.level, c.level
+        FROM org_year_classification c JOIN {PREVIOUS_LEVELS} p USING (org_id, year)
+        WHERE c.level IS DISTINCT FROM p.level
+        ORDER BY c.year DESC, c.org_id LIMIT {KEPT}""").fetchall()]
+    return {"levels_changed": changed, "levels_new": new, "levels_gone": gone,
+            "level_changes": examples}
 
 
 def _quota_share(rules) -> Callable[[int], Any]:
@@ -520,6 +905,8 @@ def _model(ctx: RunContext) -> dict:
     out = {} if "model" in ctx.skipped else \
         ctx.timed("model", lambda: build_model(ctx.con, ctx.settings.as_of, ctx.rules))
     ctx.results["levels_by_year"] = levels_by_year(ctx.con)
+    ctx.results["this_run_levels"] = this_run_levels(ctx.con)
+    ctx.con.execute(f"DROP TABLE IF EXISTS temp.main.{PREVIOUS_LEVELS}")
     return out if isinstance(out, dict) else {}
 
 

@@ -187,16 +187,79 @@ def _json_cell(value: Any) -> Any:
     return str(value)
 
 
+#: the table artifact's sections and measures, as a person reads them (Vietnamese first)
+SECTIONS = {
+    "raw": "raw/",
+    "new_files": "lần chạy này: tệp mới / this run: new files",
+    "problem_files": "lần chạy này: tệp có dòng bị loại, đang chờ hoặc không được nạp / "
+                     "this run: files with quarantined or pending rows, or not loaded",
+    "earlier_files": "lần chạy này: tệp cũ có số dòng thay đổi / "
+                     "this run: earlier files whose row counts changed",
+    "levels": "lần chạy này: xếp loại thay đổi / this run: levels changed",
+    "error_list": "danh sách dữ liệu lỗi / error list",
+    "files": "tổng: tệp / totals: files",
+    "rows": "tổng: dòng / totals: rows",
+    "orgs per level": "tổng: tổ chức theo mức / totals: orgs per level",
+    "seconds per stage": "thời gian theo bước / seconds per stage",
+}
+MEASURES = {
+    "files": "tệp / files", "rows_read": "đọc / read", "rows_loaded": "nạp / loaded",
+    "loaded": "nạp / loaded", "rows_quarantined": "bị loại / quarantined",
+    "quarantined": "bị loại / quarantined", "rows_pending": "chờ / pending",
+    "pending": "chờ / pending", "retracted": "rút lại / retracted",
+    "status": "tình trạng / status", "error": "lỗi / error",
+    "quarantined_before": "bị loại trước / quarantined before",
+    "pending_before": "chờ trước / pending before",
+    "excellent": "HTXSNV", "good": "HTTNV", "completed": "HTNV", "failed": "KHTNV",
+    "not_classified": "chưa xếp loại / not classified", "four_good": "4 tốt",
+    "seconds": "giây / seconds", "changed": "thay đổi / changed", "new": "mới / new",
+    "gone": "không còn / gone", "before": "trước / before", "after": "sau / after",
+    "path": "đường dẫn / path", "no_data_file": "chưa có tệp dữ liệu nào / holds no data file",
+}
+
+
 def _summary_rows(summary: Any, stage_seconds: dict[str, float]) -> list[dict]:
-    """One long table of the run: files by status, rows per kind, orgs per level, time."""
+    """One long table of the run, this run first (new files by status, the files with rows
+    not loaded, earlier files whose counts changed, levels changed, the error list), then
+    the totals: files by status, rows per kind, orgs per level, time."""
+    from chibo.pipeline import FILE_STATUS_VI_EN, SHOWN_MARKDOWN, STAGE_VI_EN, level_label
+
     rows: list[dict] = []
 
     def add(section: str, item: Any, measure: str, value: Any) -> None:
-        rows.append({"section": section, "item": _json_cell(item), "measure": measure,
-                     "value": _json_cell(value)})
+        rows.append({"section": SECTIONS.get(section, section), "item": _json_cell(item),
+                     "measure": MEASURES.get(measure, measure), "value": _json_cell(value)})
 
-    for status, n in sorted((getattr(summary, "files_by_status", None) or {}).items()):
-        add("files", status, "files", n)
+    def status(code: Any) -> Any:
+        return FILE_STATUS_VI_EN.get(code, code)
+
+    this_run = getattr(summary, "this_run", None)
+    if this_run is not None:
+        if not this_run.raw_has_data:
+            add("raw", str(this_run.raw), "no_data_file", True)
+        for code, n in sorted(this_run.new_files_by_status.items()):
+            add("new_files", status(code), "files", n)
+        for f in this_run.problem_files[:SHOWN_MARKDOWN]:
+            add("problem_files", f["path"], "status", status(f["status"]))
+            for measure in ("rows_read", "rows_loaded", "rows_quarantined", "rows_pending"):
+                add("problem_files", f["path"], measure, f[measure])
+            if f.get("error"):
+                add("problem_files", f["path"], "error", f["error"])
+        for f in this_run.earlier_files[:SHOWN_MARKDOWN]:
+            for measure in ("quarantined_before", "quarantined", "pending_before", "pending"):
+                add("earlier_files", f["path"], measure, f[measure])
+        if this_run.levels_compared:
+            for measure in ("changed", "new", "gone"):
+                add("levels", "tổ chức-năm / org-years", measure,
+                    getattr(this_run, f"levels_{measure}"))
+            for c in this_run.level_changes[:SHOWN_MARKDOWN]:
+                org = f"{c['org_id']} {c['year']}" + (f" ({c['name']})" if c.get("name") else "")
+                add("levels", org, "before", level_label(c["before"]))
+                add("levels", org, "after", level_label(c["after"]))
+        add("error_list", "du-lieu-loi", "path", str(this_run.error_list))
+        add("error_list", "loi-theo-don-vi", "path", f"{this_run.error_lists_by_unit}/")
+    for code, n in sorted((getattr(summary, "files_by_status", None) or {}).items()):
+        add("files", status(code), "files", n)
     for kind, counts in (getattr(summary, "rows_by_kind", None) or {}).items():
         for measure, n in counts.items():
             add("rows", kind, measure, n)
@@ -206,18 +269,23 @@ def _summary_rows(summary: Any, stage_seconds: dict[str, float]) -> list[dict]:
             if measure != "year":
                 add("orgs per level", year, measure, n)
     for stage, seconds in stage_seconds.items():
-        add("seconds per stage", stage, "seconds", round(float(seconds), 3))
+        add("seconds per stage", STAGE_VI_EN.get(stage, stage), "seconds", round(float(seconds), 3))
     return rows
 
 
 def _publish_artifacts(ctx: Any) -> dict:
     """The run summary as Prefect artifacts; returns it as plain data.
 
-    * ``chibo-nightly-summary`` (markdown): ``summary.markdown()``
-    * ``chibo-nightly-table`` (table): section / item / measure / value rows covering
-      files by status, rows loaded/quarantined/pending/retracted per kind, orgs per
-      level per year and seconds per stage
-    * ``chibo-nightly-rows`` (table): ``summary.table()``, one row per kind
+    Vietnamese first, this run's work before the totals (as ``chibo run`` prints it):
+
+    * ``chibo-nightly-summary`` (markdown): ``summary.markdown()``: the new files by status,
+      each new file with quarantined or pending rows or not loaded (path under raw/ and its
+      row counts), earlier files whose counts changed, the org-years whose level changed,
+      the paths of the error lists (``du-lieu-loi.csv``, ``loi-theo-don-vi/``); then the
+      totals (files, rows per kind, orgs per level per year, seconds per stage)
+    * ``chibo-nightly-table`` (table): the same as section / item / measure / value rows
+    * ``chibo-nightly-rows`` (table): ``summary.table()``, one row per kind (headers in
+      Vietnamese and English; the returned ``rows_by_kind`` keeps the column names)
     """
     summary = ctx.summary()
     markdown = summary.markdown()
@@ -230,24 +298,28 @@ def _publish_artifacts(ctx: Any) -> dict:
     create_markdown_artifact(
         key="chibo-nightly-summary",
         markdown=markdown,
-        description=f"chibo nightly run {run_id}",
+        description=f"chibo: lần chạy / run {run_id}",
     )
     create_table_artifact(
         key="chibo-nightly-table",
         table=table,
-        description=f"chibo nightly run {run_id}: files by status, rows per kind, "
-                    "orgs per level, seconds per stage",
+        description=f"chibo: lần chạy / run {run_id}: lần chạy này, rồi tổng / this run, "
+                    "then the totals",
     )
     if kind_table:
         create_table_artifact(
             key="chibo-nightly-rows",
-            table=kind_table,
-            description=f"chibo nightly run {run_id}: rows per kind",
+            table=[{MEASURES.get(k, "loại dữ liệu / kind" if k == "kind" else k): v
+                    for k, v in row.items()} for row in kind_table],
+            description=f"chibo: lần chạy / run {run_id}: dòng theo loại dữ liệu / rows per kind",
         )
+    this_run = getattr(summary, "this_run", None)
     return {
         "run_id": _json_cell(run_id),
         "markdown": markdown,
         "summary_markdown": markdown,
+        "summary_lines": summary.lines(),
+        "this_run": this_run.as_dict() if this_run is not None else None,
         "table": table,
         "rows_by_kind": kind_table,
         "stage_seconds": stage_seconds,
@@ -269,8 +341,8 @@ def nightly(
     Relative paths are resolved against the current working directory; ``None``
     means the ``CHIBO_*`` variable or the default.  ``as_of`` is ``YYYY-MM-DD``
     (``None``: today in Asia/Ho_Chi_Minh).  Returns the stage results and the run
-    summary (``markdown`` = ``summary_markdown``, ``table``, ``stage_seconds``,
-    ``run_id``).
+    summary (``markdown`` = ``summary_markdown``, ``summary_lines`` as ``chibo run``
+    prints them, ``this_run`` as plain data, ``table``, ``stage_seconds``, ``run_id``).
     """
     pipeline = _pipeline()
     settings = pipeline.Settings.from_sources(

@@ -71,10 +71,17 @@ def test_nightly_completes_on_the_worked_example(first_run):
     assert result["status"] == "completed"
     assert list(result["stages"]) == ["ingest", "integrate", "model", "export", "publish"]
     assert set(result["stage_seconds"]) >= {"ingest", "integrate", "model", "export"}
-    assert result["markdown"].startswith("# chibo run")
-    sections = {row["section"] for row in result["table"]}
-    assert sections == {"files", "rows", "orgs per level", "seconds per stage"}
+    assert result["markdown"].startswith(f"# Lần chạy chibo / chibo run {result['run_id']}")
+    from flows.nightly import SECTIONS
+
+    sections = [row["section"] for row in result["table"]]
+    assert sections[0] == SECTIONS["new_files"]            # this run first, then the totals
+    assert {SECTIONS[s] for s in ("new_files", "levels", "error_list", "files", "rows",
+                                  "orgs per level", "seconds per stage")} <= set(sections)
     assert result["summary_markdown"] == result["markdown"]
+    assert result["summary_lines"][0].startswith("Lần chạy này / This run")
+    assert result["this_run"]["new_files"] == sum(result["this_run"]["new_files_by_status"]
+                                                   .values()) > 0
 
     warehouse = first_run["warehouse"]
     assert warehouse.is_file()
