@@ -26,6 +26,7 @@ running embedded (``chibo run`` does).
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Callable
 
@@ -55,14 +56,15 @@ _NON_TRANSIENT_OS_ERRORS = (
 )
 
 
-_progress: Callable[[str], None] | None = None
+#: the progress callback of an in-process caller, for the flow it is about to call (a context
+#: variable: each caller's own, never shared between runs or threads that did not set it)
+_PROGRESS: ContextVar[Callable[[str], None] | None] = ContextVar("chibo_progress", default=None)
 
 
 def set_progress(callback: Callable[[str], None] | None) -> None:
     """In-process callers (``chibo run`` on a terminal) may pass a progress callback to
     ``chibo.pipeline.start_run``; a flow parameter cannot carry a function."""
-    global _progress
-    _progress = callback
+    _PROGRESS.set(callback)
 
 
 def _pipeline():
@@ -125,8 +127,9 @@ def _run_stage(ctx: Any, name: str) -> dict:
 @task(name="start-run", cache_policy=NO_CACHE, persist_result=False)
 def start_run_task(settings: Any, rebuild: bool = False) -> Any:
     """Open a run: copy the published warehouse to a private next file."""
-    if _progress is not None:
-        return _pipeline().start_run(settings, rebuild=rebuild, progress=_progress)
+    progress = _PROGRESS.get()
+    if progress is not None:
+        return _pipeline().start_run(settings, rebuild=rebuild, progress=progress)
     return _pipeline().start_run(settings, rebuild=rebuild)
 
 

@@ -132,9 +132,11 @@ def test_rerun_retries_a_transient_read_error_and_adds_a_run(first_run, tmp_path
 
     monkeypatch.setattr(pipeline, "ingest", flaky_ingest)
     monkeypatch.setattr(pipeline, "start_run", spy_start)
-    monkeypatch.setattr(flows.nightly, "_progress", None)
     flows.nightly.set_progress(progress)
-    state, result = _run(first_run["raw"], warehouse, exports)
+    try:
+        state, result = _run(first_run["raw"], warehouse, exports)
+    finally:
+        flows.nightly.set_progress(None)
     assert state.is_completed(), result
     assert len(calls) == 2
     assert seen_progress == [progress]  # set_progress reaches chibo.pipeline.start_run
