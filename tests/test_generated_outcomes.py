@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import polars as pl
 import pytest
 
 from chibo import pipeline
-from chibo.generate import generate
+from chibo.generate import MANIFEST_DIR, PLANTED_RATINGS, generate
 from tests.helpers import settings
 
 pytestmark = pytest.mark.xdist_group("generate")
@@ -47,3 +48,31 @@ def test_only_the_intended_bad_rows_are_quarantined(generated_warehouse):
         "SELECT DISTINCT file, source_row FROM quarantine").fetchall()}
     intended = {(b.file, b.row) for b in summary.bad_rows}
     assert quarantined and quarantined <= intended
+
+
+def test_the_audit_lists_exactly_the_planted_ratings(generated_warehouse):
+    """Ordinary official ratings are the level the records support after the quota: the audit
+    flags the planted ones of the manifest and nothing else."""
+    db, summary = generated_warehouse
+    planted = pl.read_csv(summary.out / MANIFEST_DIR / PLANTED_RATINGS)
+
+    def manifest(what: str) -> set[tuple[str, int]]:
+        rows = planted.filter(pl.col("what") == what)
+        return set(zip(rows["org_id"], rows["year"]))
+
+    con = duckdb.connect(str(db), read_only=True)
+
+    def audited(column: str, value: str) -> set[tuple[str, int]]:
+        return set(con.execute(f"SELECT org_id, year FROM org_year_classification "
+                               f"WHERE {column} = ?", [value]).fetchall())
+
+    assert manifest("inflated") and manifest("lower") and manifest("four_good_not_met")
+    assert audited("audit", "official_higher") == manifest("inflated")
+    assert audited("audit", "official_lower") == manifest("lower")
+    assert audited("four_good_audit", "awarded_not_met") == manifest("four_good_not_met")
+    assert not audited("audit", "not_computed") and not audited("four_good_audit",
+                                                               "met_not_awarded")
+    # and the committee rates most org-years, excellent ones among them
+    official = dict(con.execute("SELECT official_level, count(*) FROM org_year_classification "
+                                "WHERE audit = 'agrees' GROUP BY ALL").fetchall())
+    assert official.get("excellent", 0) >= 10 and sum(official.values()) >= 1000

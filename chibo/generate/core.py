@@ -461,13 +461,14 @@ def _cells_of(tree: pl.DataFrame, seed: int, p: int) -> pl.DataFrame:
 
 
 class Evidence:
-    """What chibo will read of each cell-year, gathered month by month (regular months held,
-    attendance counts of counted meetings), and the org-years the planted problems spoil."""
+    """What chibo will read of each cell-year, gathered month by month (the counted meetings
+    and their attendance rows), and the org-years the planted problems spoil."""
 
     def __init__(self) -> None:
-        self.reg: list[pl.DataFrame] = []
+        self.meet: list[pl.DataFrame] = []
         self.att: list[pl.DataFrame] = []
         self.spoiled: dict[int | None, set[str]] = {}
+        self.bad_members: set[str] = set()   # register rows a planted problem spoils
 
     def spoil(self, ids, year: int | None) -> None:
         self.spoiled.setdefault(year, set()).update(x for x in ids if x)
@@ -485,6 +486,7 @@ class Evidence:
                 self.spoil([parts[0]], int(parts[1][:4]) if len(parts) > 1 and parts[1][:4].isdigit() else None)
         elif kind == "members":
             self.spoil(rows["cell_id"].to_list(), None)
+            self.bad_members.update(x for x in rows["member_id"].to_list() if x)
         elif kind in ("assessments", "official_ratings"):
             for oid, y in rows.select("org_id", "year").iter_rows():
                 self.spoil([oid], int(y) if y and y.isdigit() else None)
@@ -493,30 +495,29 @@ class Evidence:
                 self.spoil([cid], int(y) if y and y.isdigit() else None)
 
     def add_month(self, m: int, mt: pl.DataFrame, att: pl.DataFrame) -> None:
-        self.reg.append(mt.filter(pl.col("meeting_type").is_in(["regular", "combined"]))
-                        .select(pl.col("cell"), pl.lit(m, dtype=pl.Int32).alias("m")).unique())
-        self.att.append(att.filter(pl.col("meeting_type") != "extraordinary").group_by("cell").agg(
-            (pl.col("status") == "present").sum().cast(pl.Int64).alias("present"),
-            (pl.col("status") == "excused").sum().cast(pl.Int64).alias("excused"),
-            (pl.col("status") == "unexcused").sum().cast(pl.Int64).alias("unexcused")))
+        """The month's counted meetings (extraordinary ones count for nothing) and their rows."""
+        counted = pl.col("meeting_type") != "extraordinary"
+        self.meet.append(mt.filter(counted).select(
+            "cell", "meeting_id", "meeting_type", pl.col("date").cast(pl.Int32),
+            pl.col("dur").cast(pl.Int32), "minutes_signed", "criticism_held",
+            pl.col("materials_posted_on").cast(pl.Int32).alias("posted"), "no_att"))
+        self.att.append(att.filter(counted).select(
+            "cell", "meeting_id", "member_id", pl.col("date").cast(pl.Int32), "meeting_type",
+            "status", "spoke"))
 
-    def year_frame(self, cells: pl.DataFrame, y: int, as_of: dt.date) -> pl.DataFrame:
-        """cell, regular_months (active months only), present, excused, unexcused; resets."""
-        months = pl.DataFrame({"m": list(range(1, 13))}, schema={"m": pl.Int32}).with_columns(
-            pl.col("m").map_elements(lambda m: o(dt.date(y, m, 1)), return_dtype=pl.Int32).alias("f"),
-            pl.col("m").map_elements(lambda m: o(month_last(y, m)), return_dtype=pl.Int32).alias("l"))
-        reg = pl.concat(self.reg) if self.reg else pl.DataFrame(schema={"cell": pl.Int32, "m": pl.Int32})
-        reg = (reg.join(months, on="m").join(cells.select("cell", "est", "diss"), on="cell")
-               .filter((pl.col("est").is_null() | (pl.col("est") <= pl.col("f"))) &
-                       (pl.col("diss").is_null() | (pl.col("diss") >= pl.col("l"))) & (pl.col("l") <= o(as_of)))
-               .group_by("cell").agg(pl.col("m").n_unique().cast(pl.Int32).alias("regular_months")))
-        att = (pl.concat(self.att).group_by("cell").agg(pl.col("present", "excused", "unexcused").sum())
-               if self.att else pl.DataFrame(schema={"cell": pl.Int32, "present": pl.Int64,
-                                                     "excused": pl.Int64, "unexcused": pl.Int64}))
-        self.reg, self.att = [], []
-        out = cells.select("cell", "cell_id").join(reg, on="cell", how="left").join(att, on="cell", how="left")
-        return out.with_columns(pl.col("regular_months").fill_null(0),
-                                *[pl.col(c).fill_null(0) for c in ("present", "excused", "unexcused")])
+    def year_frame(self, cells: pl.DataFrame, y: int, as_of: dt.date, rb) -> pl.DataFrame:
+        """Per cell: what the model's cell-year metrics will hold (official.EVIDENCE_COLUMNS)
+        from the meetings and attendance written for year y; resets. Cells whose rows meet a
+        spoiled register row are spoiled for the year."""
+        meet = pl.concat(self.meet) if self.meet else None
+        att = pl.concat(self.att) if self.att else None
+        self.meet, self.att = [], []
+        if att is not None and self.bad_members:
+            bad = att.filter(pl.col("member_id").is_in(sorted(self.bad_members)))["cell"].unique()
+            self.spoil(cells.filter(pl.col("cell").is_in(bad.implode()))["cell_id"].to_list(), y)
+        from chibo.generate.official import cell_evidence
+        return cell_evidence(cells, meet, att, y, as_of, rb, self.spoiled_in(y),
+                             sorted(self.bad_members))
 
 
 # ---------------------------------------------------------------- org_units deliveries
@@ -743,7 +744,7 @@ def generate_one(spec: ProvinceSpec, ns: MergedSpec, oi: int, years: tuple[int, 
                 bad_here = spec.plant_bad and (y, m) == bad_month and g == 0
                 if spec.rich and corr <= as_of and (bad_here or pyrandom(seed, "corr", name, y, m).random() < 0.08):
                     _corrections(dv, ev, mpart, apart, corr, name, y, fix_bad=bad_here)
-        evidence = ev.year_frame(cells, y, as_of)
+        evidence = ev.year_frame(cells, y, as_of, _rulebook(y))
         # removal realised in February of the next year for most candidates
         rem_day = o(dt.date(y + 1, 2, 10))
         if rem_day <= o(as_of):
@@ -953,7 +954,12 @@ SHARED_LEVEL = "cap_tren_co_so"
 
 def _estimates(spec: ProvinceSpec, ns: MergedSpec, y: int, oy: pl.DataFrame, ass: pl.DataFrame,
                evidence: pl.DataFrame, rat: pl.DataFrame, ev: Evidence, rb, state: GroupState) -> pl.DataFrame:
-    from chibo.generate.official import estimate_cells, estimate_collectives
+    from chibo.generate.official import (
+        BELOW,
+        EVIDENCE_COLUMNS,
+        estimate_cells,
+        estimate_collectives,
+    )
     spoiled = ev.spoiled_in(y)
     a = ass.drop("district").with_columns(pl.lit(True).alias("has_assessment"))
     shared = [ns.cqd, ns.ub]
@@ -972,10 +978,10 @@ def _estimates(spec: ProvinceSpec, ns: MergedSpec, y: int, oy: pl.DataFrame, ass
              .join(evidence.drop("cell").rename({"cell_id": "org_id"}), on="org_id", how="left")
              .join(ratings, on="org_id", how="left")
              .with_columns(*[pl.col(x).fill_null(0) for x in
-                             ("regular_months", "present", "excused", "unexcused", "rated", "rated_excellent",
-                              "rated_good", "rated_failed", "disciplined_members")]))
+                             (*EVIDENCE_COLUMNS, "rated", "rated_excellent", "rated_good",
+                              "rated_failed", "disciplined_members")]))
     est_c = estimate_cells(with_assessment(cells), rb, y)
-    tree_y = oy.select("org_id", "level", "parent_id")
+    tree_y = oy.select("org_id", "level", "parent_id", "kind")
     parent_level = tree_y.select(pl.col("org_id").alias("parent_id"), pl.col("level").alias("parent_level"),
                                  pl.col("parent_id").alias("grand_id"))
     placed = lambda est: (est.join(tree_y, on="org_id", how="left")                      # noqa: E731
@@ -987,7 +993,7 @@ def _estimates(spec: ProvinceSpec, ns: MergedSpec, y: int, oy: pl.DataFrame, ass
     dbcs = with_assessment(oy.filter(pl.col("level") == "dang_bo_co_so").select("org_id", "level"))
     est_d = estimate_collectives(dbcs, subs_d, rb, y)
     pd_ = placed(est_d)
-    cols = ["parent", "is_null", "best", "worst", "sub_disciplined", "touched"]
+    cols = ["parent", "is_null", "best", "worst", "mq_good", "sub_disciplined", "touched", *BELOW]
     subs_u = pl.concat([pc.filter(pl.col("parent_level") == "cap_tren_co_so").with_columns(pl.col("parent_id").alias("parent")).select(cols),
                         pd_.filter(pl.col("parent_level") == "cap_tren_co_so").with_columns(pl.col("parent_id").alias("parent")).select(cols)])
     state.subs.setdefault(y, []).append(subs_u.filter(pl.col("parent").is_in(shared)))
@@ -997,8 +1003,35 @@ def _estimates(spec: ProvinceSpec, ns: MergedSpec, y: int, oy: pl.DataFrame, ass
     ctcs = with_assessment(oy.filter(pl.col("level") == "cap_tren_co_so", ~pl.col("org_id").is_in(shared))
                            .select("org_id", "level"))
     est_u = estimate_collectives(ctcs, subs_u.filter(~pl.col("parent").is_in(shared)), rb, y)
+    # the quota, stage by stage (chi bộ per grassroots organisation; chi bộ cơ sở and đảng
+    # bộ cơ sở per parent; cấp trên cơ sở per parent); a pool another old province or the
+    # new provincial bodies share is open: its members are not all estimated here
+    open_ids = set(shared)
+    if not ns.continuing or oy.filter(pl.col("org_id").is_in(shared)).height:
+        open_ids.add(ns.root)
+    by_parent = ("org_id", pl.col("parent_id").alias("pool_id"))
+    stages = [subs_d.select("org_id", pl.col("parent").alias("pool_id")),
+              pl.concat([pc.filter(pl.col("level") == "chi_bo_co_so").select(*by_parent),
+                         pd_.select(*by_parent)]),
+              placed(est_u).select(*by_parent)]
+    est = pl.concat([est_c, est_d, est_u], how="vertical_relaxed")
+    final = pl.concat([_quota(est, stage, tree_y, open_ids, rb) for stage in stages])
     keep = ["org_id", "is_null", "best", "worst", "four_good_false", "touched"]
-    return pl.concat([est_c.select(keep), est_d.select(keep), est_u.select(keep)]).sort("org_id")
+    return est.select(keep).join(final, on="org_id", how="left").sort("org_id")
+
+
+def _quota(est: pl.DataFrame, stage: pl.DataFrame, tree_y: pl.DataFrame, open_ids: set,
+           rb) -> pl.DataFrame:
+    """quota_final over one stage's org-years (org_id, pool_id), pooled as the rulebook says."""
+    from chibo.generate.official import quota_final
+    by_kind = rb.thresholds.get("excellent_quota_pool") == "parent_and_kind"
+    f = stage.join(tree_y.select("org_id", "kind"), on="org_id", how="left").with_columns(
+        pl.col("pool_id").fill_null("").alias("pool_id"))
+    key = pl.col("pool_id") + ("|" + pl.col("kind").fill_null("") if by_kind else pl.lit(""))
+    f = f.with_columns(key.alias("pool"))
+    open_pools = set(f.filter(pl.col("pool_id").is_in(sorted(open_ids)))["pool"].to_list())
+    return quota_final(f.select("org_id", "pool").join(est, on="org_id", how="inner"), rb,
+                       open_pools)
 
 
 def _deliver_official(dv: Deliverer, spec: ProvinceSpec, y: int, oy: pl.DataFrame, ass: pl.DataFrame,
@@ -1006,7 +1039,13 @@ def _deliver_official(dv: Deliverer, spec: ProvinceSpec, y: int, oy: pl.DataFram
                       seed: int, as_of: dt.date, c: Counters, ev: Evidence, split, gname, *, shared_only: bool,
                       state: GroupState | None, ns: MergedSpec) -> None:
     """The committee's decisions for year y (1 February of y + 1) and the re-ratings (1 March)."""
-    from chibo.generate.official import choose, decision_columns, estimate_collectives
+    from chibo.generate.official import (
+        BELOW,
+        choose,
+        decision_columns,
+        estimate_collectives,
+        quota_final,
+    )
     d1, d2 = dt.date(y + 1, 2, 1), dt.date(y + 1, 3, 1)
     rb = _rulebook(y)
     if d1 > as_of or rb is None:
@@ -1017,9 +1056,13 @@ def _deliver_official(dv: Deliverer, spec: ProvinceSpec, y: int, oy: pl.DataFram
                 .with_columns(pl.col("has_assessment").fill_null(False), pl.lit(False).alias("touched")))
         subs = shared_subs if shared_subs is not None else pl.DataFrame(schema={
             "parent": pl.String, "is_null": pl.Boolean, "best": pl.Int8, "worst": pl.Int8,
-            "sub_disciplined": pl.Boolean, "touched": pl.Boolean})
-        est = estimate_collectives(coll, subs, rb, y).select(
-            "org_id", "is_null", "best", "worst", "four_good_false", "touched").sort("org_id")
+            "mq_good": pl.Boolean, "sub_disciplined": pl.Boolean, "touched": pl.Boolean,
+            **{k: pl.Int64 for k in BELOW}})
+        est = estimate_collectives(coll, subs, rb, y)
+        # their quota pool: the new province's, every cấp trên cơ sở (not estimated here)
+        final = quota_final(est.with_columns(pl.lit("root").alias("pool")), rb, {"root"})
+        est = est.select("org_id", "is_null", "best", "worst", "four_good_false", "touched").join(
+            final, on="org_id", how="left").sort("org_id")
         key = ("shared", ns.number)
     else:
         est = _estimates(spec, ns, y, oy, ass, evidence, rat, ev, rb, state)

@@ -78,3 +78,31 @@ def test_versions_successors_and_references_by_date(tmp_path):
     integrate_only(settings(tmp_path, raw, as_of=dt.date(2025, 9, 1), allow_shrink=True))
     assert q(db, "SELECT valid_from, valid_to, parent_id FROM org_units WHERE org_id = 'C1'") == [
         (None, None, "X1")]
+
+
+def test_a_cycle_only_in_a_dated_tree_is_quarantined_and_the_earlier_versions_load(tmp_path):
+    """The tree "since the beginning" is sound; the versions valid from 2025-07-01 make A and
+    B each the other's parent: the tree of that date has a cycle, both versions are
+    quarantined `parent_cycle`, and the earlier versions load."""
+    raw = tmp_path / "raw"
+    write_csv(raw, "org_units", "2025-01-01-cay.csv", [
+        dict(org_id="T", name="Tỉnh", level="tinh", parent_id="", kind="other"),
+        dict(org_id="A", name="Huyện A", level="cap_tren_co_so", parent_id="T", kind="other"),
+        dict(org_id="B", name="Xã B", level="dang_bo_co_so", parent_id="A", kind="commune"),
+        dict(org_id="A", valid_from="2025-07-01", name="Huyện A (mới)", level="cap_tren_co_so",
+             parent_id="B", kind="other"),
+        dict(org_id="B", valid_from="2025-07-01", name="Xã B (mới)", level="dang_bo_co_so",
+             parent_id="A", kind="commune"),
+    ])
+    s = settings(tmp_path, raw, as_of=dt.date(2025, 9, 1))
+    integrate_only(s)
+    db = s.warehouse
+    # rows 5 and 6 of the file (the header is row 1): A's and B's versions of 2025-07-01
+    assert q(db, "SELECT source_row, column_name, check_name, value FROM quarantine "
+                 "WHERE kind = 'org_units' ORDER BY source_row") == [
+        (5, "parent_id", "parent_cycle", "B"), (6, "parent_id", "parent_cycle", "A")]
+    assert q(db, "SELECT org_id, valid_from, valid_to, parent_id, name FROM org_units "
+                 "ORDER BY org_id") == [
+        ("A", None, None, "T", "Huyện A"), ("B", None, None, "A", "Xã B"),
+        ("T", None, None, None, "Tỉnh")]
+    assert q(db, "SELECT count(*) FROM pending") == [(0,)]

@@ -378,3 +378,47 @@ def test_audit_values_and_re_rating(tmp_path):
     assert got["C"] == ("good", "good", "agrees", 0, None)  # the later file replaced "completed"
     assert got["N"] == (None, "good", "not_computed", None, None)
     assert cls(con, "D", 2024)["official_level"] is None
+
+
+def test_audit_lower_not_awarded_not_computed_and_before_and_after_a_re_rating(tmp_path):
+    w = World()
+    w.dang_bo()
+    _good_cells(w, ["G", "F", "R"], parent="D")
+    extra = {a["org_id"]: a for a in w.rows["assessments"]}
+    extra["G"].update(targets_exceeded=2)     # 2/10 exceeded < 30%: good, and "4 tốt"
+    extra["F"].update(targets_exceeded=2)
+    extra["R"].update(score=80)               # under 90 points: good
+    w.cell("N")                               # N: meetings but no assessment → no level
+    w.perfect_year("N", 2025)
+    w.dang_bo("E", parent="H")                # E: assessed but without sub-units → no level
+    w.assessment("E", 2025, score=95)
+    w.official("G", 2025, "completed")                          # below the records
+    w.official("F", 2025, "good", four_good_awarded=False)      # "4 tốt" met but not awarded
+    w.official("R", 2025, "excellent")                          # the first decision...
+    w.official("N", 2025, "good")
+    w.official("E", 2025, "good")
+    cols = ("org_id, level, official_level, audit, rank_gap, four_good, four_good_audit, "
+            "reasons")
+
+    def audit(con):
+        return {r[0]: r[1:] for r in con.execute(
+            f"SELECT {cols} FROM org_year_classification WHERE year = 2025 "
+            "AND official_level IS NOT NULL").fetchall()}
+
+    before = audit(w.build(tmp_path, as_of="2026-03-15", name="before.duckdb"))
+    assert before["G"] == ("good", "completed", "official_lower", -1, True, None,
+                           ["targets_exceeded_low"])
+    assert before["F"] == ("good", "good", "agrees", 0, True, "met_not_awarded",
+                           ["targets_exceeded_low"])
+    assert before["R"] == ("good", "excellent", "official_higher", 1, True, None,
+                           ["score_below_excellent"])
+    # not classified: `not_computed`, and the reasons say why
+    assert before["N"] == (None, "good", "not_computed", None, False, None, ["no_assessment"])
+    assert before["E"] == (None, "good", "not_computed", None, False, None, ["no_subunits"])
+
+    # ...re-rated (HD 43 Mẫu 03) in a later file: the later decision is the official one
+    w.official("R", 2025, "good", file="x-xep-loai-lai.csv")
+    after = audit(w.build(tmp_path, as_of="2026-03-15", name="after.duckdb"))
+    assert after["R"] == ("good", "good", "agrees", 0, True, None, ["score_below_excellent"])
+    assert {k: v for k, v in after.items() if k != "R"} == {
+        k: v for k, v in before.items() if k != "R"}

@@ -176,6 +176,24 @@ def test_assessments_checks_decimal_comma_and_score_rule(tmp_path: Path) -> None
     assert 4 not in lenient.quarantine["source_row"].to_list()
 
 
+def test_timeliness_optional_for_2024_and_required_from_2025(tmp_path: Path) -> None:
+    """The shipped rulebooks: QĐ 124 (to 2024) does not rate timeliness, QĐ 366 (from 2025)
+    does, so targets_late and leaders_disciplined are required from 2025 only."""
+    from chibo.rulebooks import load_rulebooks
+    rules = load_rulebooks()
+    assert not rules.rates_timeliness(2024) and rules.rates_timeliness(2025)
+    text = (ASSESS.rstrip("\n") + ";targets_late;leaders_disciplined\n"
+            "B1;2024;10;9;1;0;0;1;1;;;\n"              # 2 ok: not rated before 2025
+            "B2;2025;10;9;1;0;0;1;1;93,5;;\n"          # 3 both required
+            "B3;2025;10;9;1;0;0;1;1;93,5;2;0\n")       # 4 ok
+    res = run(tmp_path, "assessments", text, as_of=dt.date(2026, 3, 15), rules=rules)
+    assert problems(res) == {(3, "targets_late", "required"),
+                             (3, "leaders_disciplined", "required")}
+    assert res.valid["org_id"].to_list() == ["B1", "B3"]
+    assert res.valid["targets_late"].to_list() == [None, 2]
+    assert res.valid["leaders_disciplined"].to_list() == [None, False]
+
+
 def test_member_ratings_labels_and_action(tmp_path: Path) -> None:
     text = ("member_id,year,cell_id,rating,disciplined,action\n"
             "U1,2024,C1,HTXSNV,không,\n"                    # 2 ok
