@@ -109,6 +109,7 @@ def test_killed_run_leaves_published_warehouse_and_next_run_completes(tmp_path):
         assert proc.stdout.readline(), "the run ended before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
+    proc.stdout.close()
     assert s.warehouse.read_bytes() == before
     assert list(s.warehouse.parent.glob("*.next-*")), "the killed run left its private file"
 

@@ -89,6 +89,10 @@ class Holder:
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
+                self.proc.wait()
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream is not None:
+                    stream.close()
 
 
 def cli_holder(name: str, binary: Path, db: Path) -> Holder:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -51,7 +52,7 @@ def test_override_merges_keys(tmp_path):
 def test_new_rulebook_for_later_years(tmp_path):
     d = _over(tmp_path, "a-qd366.toml", 'name = "qd366"\nlast_year = 2026\n')
     full = (load_rulebooks().for_year(2025).files[0])
-    text = open(full, encoding="utf-8").read().replace('name = "qd366"', 'name = "qd999"')
+    text = Path(full).read_text(encoding="utf-8").replace('name = "qd366"', 'name = "qd999"')
     text = text.replace("first_year = 2025", "first_year = 2027")
     (d / "b-qd999.toml").write_text(text, encoding="utf-8")
     rules = load_rulebooks(d)
