@@ -264,9 +264,12 @@ def ensure_raw(raw: Path, provinces: int, regenerate: bool) -> dict:
 
 
 def write_correction(raw: Path, rows: int = 200) -> Path:
-    """A later correction of 200 attendance rows of province 1's December file: present ->
-    excused with a reason (a realistic small delivery: same keys, new values)."""
-    src = raw / "attendance" / "2025-12-05-t01.csv"
+    """A later correction of 200 attendance rows of the first province's December file:
+    present -> excused with a reason (a realistic small delivery: same keys, new values)."""
+    december = sorted((raw / "attendance").glob("2025-12-05-t*.csv"))
+    if not december:
+        raise SystemExit(f"no December attendance file under {raw / 'attendance'}")
+    src = december[0]
     dst = raw / CORRECTION
     with open(src, newline="", encoding="utf-8") as fh, \
          open(dst, "w", newline="", encoding="utf-8") as out:
