@@ -127,6 +127,14 @@ def _statuses(counts: dict[str, int]) -> str:
     return ", ".join(f"{FILE_STATUS_VI_EN.get(s, s)} {n}" for s, n in sorted(counts.items()))
 
 
+def _file_list(heading: str, shown: list[str], total: int) -> list[str]:
+    """A heading, the files shown (at most SHOWN_FILES) and how many more there are."""
+    if not total:
+        return []
+    more = [_more(total - len(shown), "tệp", "files")] if total > len(shown) else []
+    return [f"  {heading}", *(f"    {line}" for line in [*shown, *more])]
+
+
 def _file_line(f: dict[str, Any]) -> str:
     """One new file: its row counts, or why it was not loaded."""
     if f["status"] == "loaded":
@@ -225,20 +233,14 @@ class RunSummary:
         if t is not None:
             out.append(f"  Tệp mới / new files: {t.new_files}"
                        + (f" ({_statuses(t.new_files_by_status)})" if t.new_files else ""))
-            if t.problem_files_total:
-                out.append("  Tệp mới có dòng bị loại hoặc đang chờ, hoặc không được nạp / new "
-                           "files with quarantined or pending rows, or not loaded:")
-                out += [f"    {_file_line(f)}" for f in t.problem_files[:SHOWN_FILES]]
-                if t.problem_files_total > SHOWN_FILES:
-                    out.append("    " + _more(t.problem_files_total - SHOWN_FILES, "tệp",
-                                              "files"))
-            if t.earlier_files_total:
-                out.append("  Tệp của các lần trước có số dòng thay đổi / files of earlier "
-                           "runs whose row counts changed:")
-                out += [f"    {_earlier_line(f)}" for f in t.earlier_files[:SHOWN_FILES]]
-                if t.earlier_files_total > SHOWN_FILES:
-                    out.append("    " + _more(t.earlier_files_total - SHOWN_FILES, "tệp",
-                                              "files"))
+            out += _file_list("Tệp mới có dòng bị loại hoặc đang chờ, hoặc không được nạp / "
+                              "new files with quarantined or pending rows, or not loaded:",
+                              [_file_line(f) for f in t.problem_files[:SHOWN_FILES]],
+                              t.problem_files_total)
+            out += _file_list("Tệp của các lần trước có số dòng thay đổi / files of earlier "
+                              "runs whose row counts changed:",
+                              [_earlier_line(f) for f in t.earlier_files[:SHOWN_FILES]],
+                              t.earlier_files_total)
             out.append("  " + _levels_headline(t))
             out += [f"    {_level_line(c)}" for c in t.level_changes[:SHOWN_LEVELS]]
             if t.levels_changed > SHOWN_LEVELS:
