@@ -60,11 +60,17 @@ def is_disk_full(exc: BaseException | None) -> bool:
     return False
 
 
-def mount_point(path: Path) -> Path:
-    """The mount point of the file system holding `path` (or its nearest existing ancestor)."""
+def nearest_existing(path: Path) -> Path:
+    """`path`, or its nearest ancestor that exists (where a mkdir would write)."""
     p = Path(path).absolute()
     while not p.exists() and p != p.parent:
         p = p.parent
+    return p
+
+
+def mount_point(path: Path) -> Path:
+    """The mount point of the file system holding `path` (or its nearest existing ancestor)."""
+    p = nearest_existing(path)
     try:
         dev = p.stat().st_dev
         while p != p.parent and p.parent.stat().st_dev == dev:
@@ -75,23 +81,21 @@ def mount_point(path: Path) -> Path:
 
 
 def free_bytes(path: Path) -> int | None:
-    p = Path(path).absolute()
-    while not p.exists() and p != p.parent:
-        p = p.parent
     try:
-        st = os.statvfs(p)
+        st = os.statvfs(nearest_existing(path))
     except OSError:
         return None
     return st.f_bavail * st.f_frsize
 
 
 def human_bytes(n: int | None) -> str:
+    """A size as people read it, in binary units: 512 B, 1.5 MiB, 2 GiB; "?" when unknown."""
     if n is None:
         return "?"
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if abs(n) >= size:
+            value = n / size
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
     return f"{n} B"
 
 

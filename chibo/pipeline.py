@@ -19,7 +19,8 @@ import os
 import shutil
 import time
 import uuid
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -28,6 +29,7 @@ import duckdb
 
 from chibo import warehouse as wh
 from chibo.errors import (
+    STAGE_VI,
     ChiboError,
     PreflightError,
     PublishedWithErrors,
@@ -37,6 +39,7 @@ from chibo.errors import (
     free_bytes,
     human_bytes,
     is_disk_full,
+    nearest_existing,
     one_line,
 )
 from chibo.settings import Settings, kill_point, min_free_bytes
@@ -54,29 +57,9 @@ FILE_STATUS_VI_EN = {"loaded": "đã nạp / loaded", "rejected": "bị từ ch�
 SHOWN_FILES, SHOWN_LEVELS, SHOWN_MARKDOWN, KEPT = 20, 10, 50, 200
 #: the temporary copy of the published classification, for the levels that changed
 PREVIOUS_LEVELS = "night_previous_levels"
-
-
-def raw_has_data_file(raw: Path) -> bool:
-    """Is there an entry inside a kind folder of raw/ (what `chibo run` reads as a delivery)?
-    Stops at the first one: a national raw/ is not walked for this."""
-    from chibo.contract import KINDS
-
-    def any_entry(folder: str) -> bool:
-        try:
-            with os.scandir(folder) as it:
-                for e in it:
-                    if not e.name.startswith(".") and \
-                            (not e.is_dir(follow_symlinks=False) or any_entry(e.path)):
-                        return True
-        except OSError:
-            return True   # an unlistable folder inside a kind folder is recorded as an entry
-        return False
-
-    for kind in KINDS:
-        folder = raw / kind
-        if folder.is_dir() and not folder.is_symlink() and any_entry(str(folder)):
-            return True
-    return False
+#: the temporary copy of each loaded file's quarantined and pending rows, for the files of
+#: earlier runs that this run changed
+PREVIOUS_FILES = "night_previous_files"
 
 
 @dataclass
@@ -174,9 +157,7 @@ def _more(n: int, what_vi: str, what_en: str) -> str:
 
 
 MODE_VI_EN = {"run": "chạy / run", "rebuild": "dựng lại / rebuild"}
-STAGE_VI_EN = {"ingest": "đọc tệp / ingest", "integrate": "tích hợp / integrate",
-               "model": "xếp loại / model", "export": "xuất báo cáo / export",
-               "publish": "công bố / publish"}
+STAGE_VI_EN = {stage: f"{vi} / {stage}" for stage, vi in STAGE_VI.items()}
 LEVELS_HEAD = ("năm/year", "HTXSNV", "HTTNV", "HTNV", "KHTNV", "chưa xếp loại", "4 tốt")
 
 
@@ -349,6 +330,96 @@ class RunSummary:
         return "\n".join(lines) + "\n"
 
 
+def json_cell(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+#: the table artifact's sections and measures, as a person reads them (Vietnamese first)
+SECTIONS = {
+    "raw": "raw/",
+    "new_files": "lần chạy này: tệp mới / this run: new files",
+    "problem_files": "lần chạy này: tệp có dòng bị loại, đang chờ hoặc không được nạp / "
+                     "this run: files with quarantined or pending rows, or not loaded",
+    "earlier_files": "lần chạy này: tệp cũ có số dòng thay đổi / "
+                     "this run: earlier files whose row counts changed",
+    "levels": "lần chạy này: xếp loại thay đổi / this run: levels changed",
+    "error_list": "danh sách dữ liệu lỗi / error list",
+    "files": "tổng: tệp / totals: files",
+    "rows": "tổng: dòng / totals: rows",
+    "orgs per level": "tổng: tổ chức theo mức / totals: orgs per level",
+    "seconds per stage": "thời gian theo bước / seconds per stage",
+}
+MEASURES = {
+    "files": "tệp / files", "rows_read": "đọc / read", "rows_loaded": "nạp / loaded",
+    "loaded": "nạp / loaded", "rows_quarantined": "bị loại / quarantined",
+    "quarantined": "bị loại / quarantined", "rows_pending": "chờ / pending",
+    "pending": "chờ / pending", "retracted": "rút lại / retracted",
+    "status": "tình trạng / status", "error": "lỗi / error",
+    "quarantined_before": "bị loại trước / quarantined before",
+    "pending_before": "chờ trước / pending before",
+    "excellent": "HTXSNV", "good": "HTTNV", "completed": "HTNV", "failed": "KHTNV",
+    "not_classified": "chưa xếp loại / not classified", "four_good": "4 tốt",
+    "seconds": "giây / seconds", "changed": "thay đổi / changed", "new": "mới / new",
+    "gone": "không còn / gone", "before": "trước / before", "after": "sau / after",
+    "path": "đường dẫn / path", "no_data_file": "chưa có tệp dữ liệu nào / holds no data file",
+}
+
+
+def summary_table(summary: Any, stage_seconds: dict[str, float]) -> list[dict]:
+    """One long table of the run, this run first (new files by status, the files with rows
+    not loaded, earlier files whose counts changed, levels changed, the error list), then
+    the totals: files by status, rows per kind, orgs per level, time."""
+    rows: list[dict] = []
+
+    def add(section: str, item: Any, measure: str, value: Any) -> None:
+        rows.append({"section": SECTIONS.get(section, section), "item": json_cell(item),
+                     "measure": MEASURES.get(measure, measure), "value": json_cell(value)})
+
+    def status(code: Any) -> Any:
+        return FILE_STATUS_VI_EN.get(code, code)
+
+    this_run = getattr(summary, "this_run", None)
+    if this_run is not None:
+        if not this_run.raw_has_data:
+            add("raw", str(this_run.raw), "no_data_file", True)
+        for code, n in sorted(this_run.new_files_by_status.items()):
+            add("new_files", status(code), "files", n)
+        for f in this_run.problem_files[:SHOWN_MARKDOWN]:
+            add("problem_files", f["path"], "status", status(f["status"]))
+            for measure in ("rows_read", "rows_loaded", "rows_quarantined", "rows_pending"):
+                add("problem_files", f["path"], measure, f[measure])
+            if f.get("error"):
+                add("problem_files", f["path"], "error", f["error"])
+        for f in this_run.earlier_files[:SHOWN_MARKDOWN]:
+            for measure in ("quarantined_before", "quarantined", "pending_before", "pending"):
+                add("earlier_files", f["path"], measure, f[measure])
+        if this_run.levels_compared:
+            for measure in ("changed", "new", "gone"):
+                add("levels", "tổ chức-năm / org-years", measure,
+                    getattr(this_run, f"levels_{measure}"))
+            for c in this_run.level_changes[:SHOWN_MARKDOWN]:
+                org = f"{c['org_id']} {c['year']}" + (f" ({c['name']})" if c.get("name") else "")
+                add("levels", org, "before", level_label(c["before"]))
+                add("levels", org, "after", level_label(c["after"]))
+        add("error_list", "du-lieu-loi", "path", str(this_run.error_list))
+        add("error_list", "loi-theo-don-vi", "path", f"{this_run.error_lists_by_unit}/")
+    for code, n in sorted((getattr(summary, "files_by_status", None) or {}).items()):
+        add("files", status(code), "files", n)
+    for kind, counts in (getattr(summary, "rows_by_kind", None) or {}).items():
+        for measure, n in counts.items():
+            add("rows", kind, measure, n)
+    for level_row in getattr(summary, "levels_by_year", None) or []:
+        year = level_row.get("year")
+        for measure, n in level_row.items():
+            if measure != "year":
+                add("orgs per level", year, measure, n)
+    for stage, seconds in stage_seconds.items():
+        add("seconds per stage", STAGE_VI_EN.get(stage, stage), "seconds", round(float(seconds), 3))
+    return rows
+
+
 @dataclass
 class RunContext:
     settings: Settings
@@ -438,14 +509,6 @@ def check_can_run(settings: Settings):
     return _load_rules(settings)
 
 
-def _existing(path: Path) -> Path:
-    """`path`, or its nearest ancestor that exists (where a mkdir would write)."""
-    p = path
-    while not p.exists() and p != p.parent:
-        p = p.parent
-    return p
-
-
 def _writable(folder: Path) -> str | None:
     """None if a file can be created in `folder` (tried for real: root ignores modes, a
     read-only mount does not), else the problem in Vietnamese / English."""
@@ -492,7 +555,7 @@ def preflight(settings: Settings, prefect_home: Path | None = None) -> None:
     needs: dict[int, int] = {}
     checked: set[Path] = set()
     for vi, en, folder in folders:
-        target = _existing(folder)
+        target = nearest_existing(folder)
         if target in checked:
             continue
         checked.add(target)
@@ -552,9 +615,14 @@ def start_run(settings: Settings, rebuild: bool = False,
                              f"warehouse copy {next_file}: {one_line(exc)}") from None
         try:
             wh.ensure_schema(con)
-            if rebuild:
-                _keep_run_history(con, settings.warehouse)
-            before = _remember_published(con, settings.warehouse, rebuild)
+            if rebuild:   # the file is empty: what it replaces is read from the published one
+                with _published_attached(con, settings.warehouse) as published:
+                    if published:
+                        _keep_run_history(con, published)
+                    _remember_published(con, published, files=False)
+            else:   # the run's file starts as a copy of the published one
+                current = con.execute("SELECT current_database()").fetchall()[0][0]
+                _remember_published(con, current, files=True)
             stale_reports = _settle_last_publish(con, settings)
             _add_logged_runs(con, settings, run_id)
             print_ = fingerprint(settings, rules, con)
@@ -568,72 +636,69 @@ def start_run(settings: Settings, rebuild: bool = False,
         raise
     ctx = RunContext(settings, run_id, mode, started, next_file, con, rules, resources,
                      progress=progress, fingerprint=print_, reports_stale=stale_reports)
-    ctx.results["files_before"] = before
     return ctx
 
 
-def _remember_published(con: duckdb.DuckDBPyConnection, published: Path,
-                        rebuild: bool) -> dict[str, tuple[int, int]]:
-    """What the summary compares this run with, taken before any stage changes it: the
-    published classification (org_id, year, level) as the temporary table PREVIOUS_LEVELS
-    (none if it cannot be read), and the quarantined and pending rows of each loaded file,
-    returned by path. A run starts from a copy of the published warehouse; a rebuild from an
-    empty file, so it reads the published one (and has no earlier files: it reads them all)."""
-    source = "main"
-    if rebuild:
-        if not published.is_file():
-            source = ""
-        else:
-            try:
-                con.execute(f"ATTACH '{str(published).replace(chr(39), chr(39) * 2)}' "
-                            "AS night_published (READ_ONLY)")
-                source = "night_published"
-            except duckdb.Error:
-                return {}   # a damaged warehouse: nothing to compare with
-    try:
-        has_levels = _has_table(con, "org_year_classification") if source == "main" else \
-            bool(source) and bool(con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND "
-                "schema_name = 'main' AND table_name = 'org_year_classification'",
-                [source]).fetchall()[0][0])
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {PREVIOUS_LEVELS} AS "
-                    + ("SELECT org_id, year, level FROM "
-                       f"{'' if source == 'main' else source + '.'}org_year_classification"
-                       if has_levels else
-                       "SELECT NULL::VARCHAR AS org_id, NULL::INTEGER AS year, "
-                       "NULL::VARCHAR AS level WHERE false"))
-    except duckdb.Error:
-        con.execute(f"DROP TABLE IF EXISTS temp.main.{PREVIOUS_LEVELS}")
-    finally:
-        if source == "night_published":
-            con.execute("DETACH night_published")
-    if rebuild:
-        return {}
-    return {path: (q or 0, p or 0) for path, q, p in con.execute(
-        "SELECT path, rows_quarantined, rows_pending FROM files "
-        "WHERE NOT superseded AND status = 'loaded'").fetchall()}
-
-
-def _keep_run_history(con: duckdb.DuckDBPyConnection, published: Path) -> None:
-    """A rebuild starts from an empty file, but the runs it replaces stay in `runs`."""
+@contextmanager
+def _published_attached(con: duckdb.DuckDBPyConnection, published: Path) -> Iterator[str | None]:
+    """The published warehouse attached read-only (its database name), or None when there is
+    none or it cannot be opened: a damaged warehouse is what a rebuild is for."""
     if not published.is_file():
+        yield None
         return
     try:
         con.execute(f"ATTACH '{str(published).replace(chr(39), chr(39) * 2)}' AS published_wh "
                     "(READ_ONLY)")
     except duckdb.Error:
-        return   # a damaged warehouse is what a rebuild is for: its history is lost with it
+        yield None
+        return
     try:
-        cols = {r[0] for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'published_wh' "
-            "AND table_name = 'runs'").fetchall()}
-        if cols:
-            sel = ", ".join(c for c, _ in wh.RUNS_COLUMNS if c in cols)
-            con.execute(f"INSERT INTO runs ({sel}) SELECT {sel} FROM published_wh.runs")
-    except duckdb.Error:
-        pass
+        yield "published_wh"
     finally:
         con.execute("DETACH published_wh")
+
+
+def _has_table_in(con: duckdb.DuckDBPyConnection, database: str, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
+        "AND table_name = ?", [database, name]).fetchall()[0][0])
+
+
+def _remember_published(con: duckdb.DuckDBPyConnection, database: str | None,
+                        files: bool) -> None:
+    """What the summary compares this run with, taken before any stage changes it, as two
+    temporary tables: PREVIOUS_LEVELS, the published classification (org_id, year, level;
+    absent if it cannot be read), and PREVIOUS_FILES, the quarantined and pending rows of each
+    loaded file (empty for a rebuild, which reads every file anew). `database`: where the
+    published state is (the run's own database for a run, which starts from a copy of it)."""
+    try:
+        levels = "WHERE false"
+        if database and _has_table_in(con, database, "org_year_classification"):
+            levels = f"FROM {database}.main.org_year_classification"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {PREVIOUS_LEVELS} AS SELECT "
+                    + ("org_id, year, level " if levels != "WHERE false" else
+                       "NULL::VARCHAR AS org_id, NULL::INTEGER AS year, NULL::VARCHAR AS level ")
+                    + levels)
+    except duckdb.Error:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{PREVIOUS_LEVELS}")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {PREVIOUS_FILES} AS
+        SELECT path, coalesce(rows_quarantined, 0) AS quarantined,
+               coalesce(rows_pending, 0) AS pending
+        FROM files WHERE NOT superseded AND status = 'loaded'{"" if files else " AND false"}""")
+
+
+def _keep_run_history(con: duckdb.DuckDBPyConnection, published: str) -> None:
+    """A rebuild starts from an empty file, but the runs it replaces stay in `runs`."""
+    try:
+        cols = {r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
+            "AND table_name = 'runs'", [published]).fetchall()}
+        if cols:
+            sel = ", ".join(c for c, _ in wh.RUNS_COLUMNS if c in cols)
+            con.execute(f"INSERT INTO runs ({sel}) SELECT {sel} FROM {published}.main.runs")
+    except duckdb.Error:
+        pass   # runs of a damaged warehouse are lost with it
 
 
 def _settle_last_publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
@@ -801,7 +866,7 @@ def ingest(ctx: RunContext) -> dict:
                           ctx.rules, ctx.progress)
     s = _guarded(ctx, "ingest", lambda: ctx.timed("ingest", work))
     ctx.results["ingest"] = s
-    ctx.results["raw_has_data"] = raw_has_data_file(ctx.settings.raw)
+    ctx.results["raw_has_data"] = s.data_entries > 0
     return {"files_new": s.files_new, "by_status": s.by_status, "rows_read": s.rows_read,
             "rows_quarantined": s.rows_quarantined}
 
@@ -823,44 +888,48 @@ def _integrate(ctx: RunContext) -> dict:
     ctx.results["integrate"] = s
     ctx.results["files_by_status"] = dict(ctx.con.execute(
         "SELECT status, count(*) FROM files WHERE NOT superseded GROUP BY status").fetchall())
-    ctx.results["this_run_new_files"] = this_run_files(ctx.con, ctx.run_id,
-                                                       ctx.results.get("files_before", {}))
+    ctx.results["this_run_new_files"] = this_run_files(ctx.con, ctx.run_id)
+    ctx.con.execute(f"DROP TABLE IF EXISTS temp.main.{PREVIOUS_FILES}")
     return {"loaded": s.loaded, "pending": s.pending, "quarantined": s.quarantined,
             "retracted": s.retracted, "flags": s.flags}
 
 
-def this_run_files(con: duckdb.DuckDBPyConnection, run_id: str,
-                   before: dict[str, tuple[int, int]]) -> dict[str, Any]:
+def this_run_files(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
     """The files this run recorded (`first_run_id`) by status; those of them with
     quarantined or pending rows or not loaded, with their counts; and the loaded files of
-    earlier runs whose quarantined or pending rows changed from `before` (path → counts at
-    the start of the run). After integrate, which counts each file's rows."""
+    earlier runs whose quarantined or pending rows changed since the start of the run
+    (PREVIOUS_FILES). After integrate, which counts each file's rows."""
     by_status = dict(con.execute("SELECT status, count(*) FROM files WHERE first_run_id = ? "
                                  "GROUP BY status", [run_id]).fetchall())
     problem = """
         FROM files WHERE first_run_id = ? AND (status IN ('rejected', 'unsupported_format')
                                               OR rows_quarantined > 0 OR rows_pending > 0)"""
     total = con.execute(f"SELECT count(*) {problem}", [run_id]).fetchall()[0][0]
-    cur = con.execute(f"""
+    files = _dicts(con.execute(f"""
         SELECT path, kind, status, coalesce(rows_read, 0) AS rows_read,
                coalesce(rows_loaded, 0) AS rows_loaded,
                coalesce(rows_quarantined, 0) AS rows_quarantined,
                coalesce(rows_pending, 0) AS rows_pending, error
-        {problem} ORDER BY status = 'loaded', path LIMIT {KEPT}""", [run_id])
-    names = [d[0] for d in cur.description]
-    files = [dict(zip(names, r)) for r in cur.fetchall()]
-    earlier = []
-    for path, q, p in con.execute(
-            "SELECT path, coalesce(rows_quarantined, 0), coalesce(rows_pending, 0) FROM files "
-            "WHERE NOT superseded AND status = 'loaded' AND first_run_id IS DISTINCT FROM ? "
-            "ORDER BY path", [run_id]).fetchall():
-        q0, p0 = before.get(path, (q, p))
-        if (q0, p0) != (q, p):
-            earlier.append({"path": path, "quarantined_before": q0, "quarantined": q,
-                            "pending_before": p0, "pending": p})
+        {problem} ORDER BY status = 'loaded', path LIMIT {KEPT}""", [run_id]))
+    changed = f"""
+        FROM files f JOIN {PREVIOUS_FILES} b USING (path)
+        WHERE NOT f.superseded AND f.status = 'loaded' AND f.first_run_id IS DISTINCT FROM ?
+          AND (b.quarantined, b.pending)
+              <> (coalesce(f.rows_quarantined, 0), coalesce(f.rows_pending, 0))"""
+    earlier_total = con.execute(f"SELECT count(*) {changed}", [run_id]).fetchall()[0][0]
+    earlier = _dicts(con.execute(f"""
+        SELECT path, b.quarantined AS quarantined_before,
+               coalesce(f.rows_quarantined, 0) AS quarantined,
+               b.pending AS pending_before, coalesce(f.rows_pending, 0) AS pending
+        {changed} ORDER BY path LIMIT {KEPT}""", [run_id]))
     return {"new_files_by_status": by_status, "problem_files": files,
-            "problem_files_total": total, "earlier_files": earlier[:KEPT],
-            "earlier_files_total": len(earlier)}
+            "problem_files_total": total, "earlier_files": earlier,
+            "earlier_files_total": earlier_total}
+
+
+def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in cur.description or []]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
 def this_run_levels(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

@@ -184,98 +184,6 @@ _STAGE_TASKS = {
 }
 
 
-def _json_cell(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
-
-
-#: the table artifact's sections and measures, as a person reads them (Vietnamese first)
-SECTIONS = {
-    "raw": "raw/",
-    "new_files": "lần chạy này: tệp mới / this run: new files",
-    "problem_files": "lần chạy này: tệp có dòng bị loại, đang chờ hoặc không được nạp / "
-                     "this run: files with quarantined or pending rows, or not loaded",
-    "earlier_files": "lần chạy này: tệp cũ có số dòng thay đổi / "
-                     "this run: earlier files whose row counts changed",
-    "levels": "lần chạy này: xếp loại thay đổi / this run: levels changed",
-    "error_list": "danh sách dữ liệu lỗi / error list",
-    "files": "tổng: tệp / totals: files",
-    "rows": "tổng: dòng / totals: rows",
-    "orgs per level": "tổng: tổ chức theo mức / totals: orgs per level",
-    "seconds per stage": "thời gian theo bước / seconds per stage",
-}
-MEASURES = {
-    "files": "tệp / files", "rows_read": "đọc / read", "rows_loaded": "nạp / loaded",
-    "loaded": "nạp / loaded", "rows_quarantined": "bị loại / quarantined",
-    "quarantined": "bị loại / quarantined", "rows_pending": "chờ / pending",
-    "pending": "chờ / pending", "retracted": "rút lại / retracted",
-    "status": "tình trạng / status", "error": "lỗi / error",
-    "quarantined_before": "bị loại trước / quarantined before",
-    "pending_before": "chờ trước / pending before",
-    "excellent": "HTXSNV", "good": "HTTNV", "completed": "HTNV", "failed": "KHTNV",
-    "not_classified": "chưa xếp loại / not classified", "four_good": "4 tốt",
-    "seconds": "giây / seconds", "changed": "thay đổi / changed", "new": "mới / new",
-    "gone": "không còn / gone", "before": "trước / before", "after": "sau / after",
-    "path": "đường dẫn / path", "no_data_file": "chưa có tệp dữ liệu nào / holds no data file",
-}
-
-
-def _summary_rows(summary: Any, stage_seconds: dict[str, float]) -> list[dict]:
-    """One long table of the run, this run first (new files by status, the files with rows
-    not loaded, earlier files whose counts changed, levels changed, the error list), then
-    the totals: files by status, rows per kind, orgs per level, time."""
-    from chibo.pipeline import FILE_STATUS_VI_EN, SHOWN_MARKDOWN, STAGE_VI_EN, level_label
-
-    rows: list[dict] = []
-
-    def add(section: str, item: Any, measure: str, value: Any) -> None:
-        rows.append({"section": SECTIONS.get(section, section), "item": _json_cell(item),
-                     "measure": MEASURES.get(measure, measure), "value": _json_cell(value)})
-
-    def status(code: Any) -> Any:
-        return FILE_STATUS_VI_EN.get(code, code)
-
-    this_run = getattr(summary, "this_run", None)
-    if this_run is not None:
-        if not this_run.raw_has_data:
-            add("raw", str(this_run.raw), "no_data_file", True)
-        for code, n in sorted(this_run.new_files_by_status.items()):
-            add("new_files", status(code), "files", n)
-        for f in this_run.problem_files[:SHOWN_MARKDOWN]:
-            add("problem_files", f["path"], "status", status(f["status"]))
-            for measure in ("rows_read", "rows_loaded", "rows_quarantined", "rows_pending"):
-                add("problem_files", f["path"], measure, f[measure])
-            if f.get("error"):
-                add("problem_files", f["path"], "error", f["error"])
-        for f in this_run.earlier_files[:SHOWN_MARKDOWN]:
-            for measure in ("quarantined_before", "quarantined", "pending_before", "pending"):
-                add("earlier_files", f["path"], measure, f[measure])
-        if this_run.levels_compared:
-            for measure in ("changed", "new", "gone"):
-                add("levels", "tổ chức-năm / org-years", measure,
-                    getattr(this_run, f"levels_{measure}"))
-            for c in this_run.level_changes[:SHOWN_MARKDOWN]:
-                org = f"{c['org_id']} {c['year']}" + (f" ({c['name']})" if c.get("name") else "")
-                add("levels", org, "before", level_label(c["before"]))
-                add("levels", org, "after", level_label(c["after"]))
-        add("error_list", "du-lieu-loi", "path", str(this_run.error_list))
-        add("error_list", "loi-theo-don-vi", "path", f"{this_run.error_lists_by_unit}/")
-    for code, n in sorted((getattr(summary, "files_by_status", None) or {}).items()):
-        add("files", status(code), "files", n)
-    for kind, counts in (getattr(summary, "rows_by_kind", None) or {}).items():
-        for measure, n in counts.items():
-            add("rows", kind, measure, n)
-    for level_row in getattr(summary, "levels_by_year", None) or []:
-        year = level_row.get("year")
-        for measure, n in level_row.items():
-            if measure != "year":
-                add("orgs per level", year, measure, n)
-    for stage, seconds in stage_seconds.items():
-        add("seconds per stage", STAGE_VI_EN.get(stage, stage), "seconds", round(float(seconds), 3))
-    return rows
-
-
 def _publish_artifacts(ctx: Any) -> dict:
     """The run summary as Prefect artifacts; returns it as plain data.
 
@@ -290,13 +198,15 @@ def _publish_artifacts(ctx: Any) -> dict:
     * ``chibo-nightly-rows`` (table): ``summary.table()``, one row per kind (headers in
       Vietnamese and English; the returned ``rows_by_kind`` keeps the column names)
     """
+    from chibo.pipeline import MEASURES, json_cell, summary_table
+
     summary = ctx.summary()
     markdown = summary.markdown()
-    kind_table = [{k: _json_cell(v) for k, v in row.items()} for row in summary.table()]
+    kind_table = [{k: json_cell(v) for k, v in row.items()} for row in summary.table()]
     stage_seconds = {k: float(v) for k, v in (getattr(summary, "stage_seconds", None)
                                                or getattr(ctx, "stage_seconds", None)
                                                or {}).items()}
-    table = _summary_rows(summary, stage_seconds)
+    table = summary_table(summary, stage_seconds)
     run_id = getattr(ctx, "run_id", None)
     create_markdown_artifact(
         key="chibo-nightly-summary",
@@ -318,7 +228,7 @@ def _publish_artifacts(ctx: Any) -> dict:
         )
     this_run = getattr(summary, "this_run", None)
     return {
-        "run_id": _json_cell(run_id),
+        "run_id": json_cell(run_id),
         "markdown": markdown,
         "summary_markdown": markdown,
         "summary_lines": summary.lines(),

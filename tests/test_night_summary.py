@@ -17,11 +17,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from chibo import pipeline
 from chibo.cli import print_run_summary, sql_hint
 from chibo.settings import Settings
+from chibo.warehouse import ensure_schema
 from tests.helpers import write_csv
 from tests.model.world import World
 
@@ -135,7 +137,7 @@ def test_cli_and_library_say_the_same_of_the_night(cli_night, nights):
 
 
 def test_markdown_artifact_names_the_bad_file_and_the_error_list(nights):
-    from flows.nightly import SECTIONS, _summary_rows
+    from chibo.pipeline import SECTIONS, summary_table
 
     s, _, bad, _ = nights
     md = bad.markdown()
@@ -147,7 +149,7 @@ def test_markdown_artifact_names_the_bad_file_and_the_error_list(nights):
     assert "| C1 | Tổ chức C1 | 2024 | HTTNV (good) | KHTNV (failed) |" in md
     assert md.index("## Lần chạy này / This run") < md.index("## Tổng trong kho dữ liệu")
 
-    table = _summary_rows(bad, bad.stage_seconds)
+    table = summary_table(bad, bad.stage_seconds)
     assert table[0]["section"] == SECTIONS["new_files"]    # this run first
     mine = {row["measure"]: row["value"] for row in table
             if row["section"] == SECTIONS["problem_files"] and row["item"] == BAD_FILE}
@@ -210,15 +212,26 @@ def test_empty_raw_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().out == line + "\n"
 
 
-def test_raw_has_data_file_counts_only_entries_in_a_kind_folder(tmp_path):
+def test_raw_has_data_counts_only_entries_in_a_kind_folder(tmp_path):
+    """The run's "no data yet" and the demo's "generate first" ask the same scan."""
+    from chibo.cli import has_data_files
+    from chibo.integrate.ingest import ingest_raw
+    from chibo.rulebooks import load_rulebooks
+
     raw = tmp_path / "raw"
     (raw / "members" / ".hidden").mkdir(parents=True)
     (raw / "members" / "sub").mkdir()
     (raw / "notes.txt").write_text("not a delivery")
     (raw / "members" / ".~lock.x.csv#").write_text("")
-    assert not pipeline.raw_has_data_file(raw)
+
+    def ingested() -> int:
+        con = duckdb.connect()
+        ensure_schema(con)
+        return ingest_raw(con, raw, AS_OF, "t", load_rulebooks(None)).data_entries
+
+    assert not has_data_files(raw) and ingested() == 0
     (raw / "members" / "sub" / "x.csv").write_text("member_id\n")
-    assert pipeline.raw_has_data_file(raw)
+    assert has_data_files(raw) and ingested() == 1
 
 
 def test_demo_prints_commands_that_work_from_the_project_folder(nights):

@@ -45,6 +45,9 @@ class IngestSummary:
     rows_read: int = 0
     rows_quarantined: int = 0
     messages: list[str] = field(default_factory=list)
+    # entries inside a kind folder (what a run reads as deliveries), new or not: none means
+    # raw/ holds no data yet
+    data_entries: int = 0
 
 
 # what an entry under raw/ that is not a regular file is recorded as (never opened)
@@ -208,6 +211,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id: s
     next_id = con.execute("SELECT coalesce(max(delivery_id), 0) + 1 FROM files").fetchall()[0][0]
     disk = raw_disk(con)   # asked now: after a full disk the connection may be unusable
     files = scan_raw(raw)
+    summary.data_entries = sum(1 for f in files if f.kind)
     for n, f in enumerate(files, 1):
         prior = known.get(f.path)
         if prior and prior[0] is not None and prior[1] == f.size and prior[2] == f.mtime_ns:

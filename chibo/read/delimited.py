@@ -35,7 +35,8 @@ from pathlib import Path
 import polars as pl
 
 from chibo.contract import Kind
-from chibo.read.errors import FileRejected, Where, fmt_bytes, fmt_en, fmt_vi, library_text
+from chibo.errors import human_bytes
+from chibo.read.errors import FileRejected, Where, fmt_en, fmt_vi, library_text
 from chibo.read.header import HEADER_SEARCH_ROWS, Header, check_header, find_header, no_header
 from chibo.read.limits import Limits
 from chibo.read.text import blank, column_letter, is_blank, printable, trim_expr
@@ -98,15 +99,15 @@ def _too_many_bytes(where: Where, limits: Limits, compressed: bool) -> FileRejec
     if compressed:
         return where.reject(
             "too_large",
-            f"giải nén ra hơn {fmt_bytes(limits.max_file_bytes)} (giới hạn "
+            f"giải nén ra hơn {human_bytes(limits.max_file_bytes)} (giới hạn "
             "CHIBO_MAX_FILE_BYTES); hãy chia thành nhiều tệp nhỏ hơn rồi gửi lại",
-            f"decompresses to more than {fmt_bytes(limits.max_file_bytes)} "
+            f"decompresses to more than {human_bytes(limits.max_file_bytes)} "
             "(limit CHIBO_MAX_FILE_BYTES); split it into smaller files and resend")
     return where.reject(
         "too_large",
-        f"lớn hơn {fmt_bytes(limits.max_file_bytes)} (giới hạn CHIBO_MAX_FILE_BYTES); hãy "
+        f"lớn hơn {human_bytes(limits.max_file_bytes)} (giới hạn CHIBO_MAX_FILE_BYTES); hãy "
         "chia thành nhiều tệp nhỏ hơn rồi gửi lại",
-        f"larger than {fmt_bytes(limits.max_file_bytes)} (limit CHIBO_MAX_FILE_BYTES); split "
+        f"larger than {human_bytes(limits.max_file_bytes)} (limit CHIBO_MAX_FILE_BYTES); split "
         "it into smaller files and resend")
 
 

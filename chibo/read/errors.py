@@ -57,11 +57,3 @@ def fmt_vi(n: int) -> str:
 
 def fmt_en(n: int) -> str:
     return f"{n:,}"
-
-
-def fmt_bytes(n: int) -> str:
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if n >= size:
-            value = n / size
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{n} B"

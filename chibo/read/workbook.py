@@ -27,8 +27,9 @@ from pathlib import Path
 import polars as pl
 
 from chibo.contract import Kind
+from chibo.errors import human_bytes
 from chibo.read.delimited import Parsed
-from chibo.read.errors import FileRejected, Where, fmt_bytes, fmt_en, fmt_vi, library_text
+from chibo.read.errors import FileRejected, Where, fmt_en, fmt_vi, library_text
 from chibo.read.header import HEADER_SEARCH_ROWS, check_header, find_header, no_header
 from chibo.read.limits import Limits
 from chibo.read.text import (
@@ -137,11 +138,11 @@ def _check_archive(zf: zipfile.ZipFile, where: Where, limits: Limits) -> None:
     if declared > limits.max_file_bytes:
         raise where.reject(
             "too_large",
-            f"bảng tính khai báo giải nén ra {fmt_bytes(declared)}, hơn giới hạn "
-            f"{fmt_bytes(limits.max_file_bytes)} (CHIBO_MAX_FILE_BYTES); hãy chia thành nhiều tệp "
-            "nhỏ hơn rồi gửi lại",
-            f"the workbook declares {fmt_bytes(declared)} uncompressed, more than the limit of "
-            f"{fmt_bytes(limits.max_file_bytes)} (CHIBO_MAX_FILE_BYTES); split it into smaller "
+            f"bảng tính khai báo giải nén ra {human_bytes(declared)}, hơn giới hạn "
+            f"{human_bytes(limits.max_file_bytes)} (CHIBO_MAX_FILE_BYTES); hãy chia thành nhiều "
+            "tệp nhỏ hơn rồi gửi lại",
+            f"the workbook declares {human_bytes(declared)} uncompressed, more than the limit of "
+            f"{human_bytes(limits.max_file_bytes)} (CHIBO_MAX_FILE_BYTES); split it into smaller "
             "files and resend")
     for name in WORKBOOK_PARTS:
         try:
@@ -184,11 +185,11 @@ def _stream_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: Where, limit
                     raise where.reject(
                         "too_large",
                         f"phần «{printable(info.filename, 60)}» của bảng tính giải nén ra nhiều "
-                        f"hơn mức khai báo ({fmt_bytes(info.file_size)}) hoặc hơn giới hạn "
-                        f"{fmt_bytes(limits.max_file_bytes)}",
+                        f"hơn mức khai báo ({human_bytes(info.file_size)}) hoặc hơn giới hạn "
+                        f"{human_bytes(limits.max_file_bytes)}",
                         f"part '{printable(info.filename, 60)}' decompresses to more than it "
-                        f"declares ({fmt_bytes(info.file_size)}) or than the limit of "
-                        f"{fmt_bytes(limits.max_file_bytes)}")
+                        f"declares ({human_bytes(info.file_size)}) or than the limit of "
+                        f"{human_bytes(limits.max_file_bytes)}")
                 if sheet is None:
                     if not block:
                         break
@@ -301,9 +302,9 @@ def read_workbook(path: Path, kind: Kind, where: Where, limits: Limits) -> Parse
                            f"the file cannot be opened ({library_text(exc)})") from exc
     if size > limits.max_file_bytes:
         raise where.reject(
-            "too_large", f"lớn hơn {fmt_bytes(limits.max_file_bytes)} (giới hạn "
+            "too_large", f"lớn hơn {human_bytes(limits.max_file_bytes)} (giới hạn "
             "CHIBO_MAX_FILE_BYTES); hãy chia thành nhiều tệp nhỏ hơn rồi gửi lại",
-            f"larger than {fmt_bytes(limits.max_file_bytes)} (limit CHIBO_MAX_FILE_BYTES); "
+            f"larger than {human_bytes(limits.max_file_bytes)} (limit CHIBO_MAX_FILE_BYTES); "
             "split it into smaller files and resend")
     _magic(path, where)
     try:

@@ -72,7 +72,7 @@ def test_nightly_completes_on_the_worked_example(first_run):
     assert list(result["stages"]) == ["ingest", "integrate", "model", "export", "publish"]
     assert set(result["stage_seconds"]) >= {"ingest", "integrate", "model", "export"}
     assert result["markdown"].startswith(f"# Lần chạy chibo / chibo run {result['run_id']}")
-    from flows.nightly import SECTIONS
+    from chibo.pipeline import SECTIONS
 
     sections = [row["section"] for row in result["table"]]
     assert sections[0] == SECTIONS["new_files"]            # this run first, then the totals
