@@ -1,15 +1,22 @@
 """Benchmark the nightly pipeline on national-shaped data: time per stage, memory, disk.
 
     .venv/bin/python bench/bench_pipeline.py --provinces N [--workdir /tmp/chibo-bench]
-        [--profile | --profile-only] [--runs initial,idle,correction] [--memory-limit 2.4GB]
-        [--keep] [--regenerate]
+        [--years 2025-2025 | 2024-2025 | 2023-2025] [--profile | --profile-only]
+        [--runs initial,idle,day,correction] [--memory-limit 2.4GB] [--keep] [--regenerate]
 
-1. generates national 2025 data for the first N of 63 provinces (seed 1, as-of 2026-01-31)
-   into WORKDIR/raw-N (kept and reused while WORKDIR/raw-N/.bench.json says N; `--regenerate`
-   forces it);
-2. runs `chibo.pipeline.run_all` three times on WORKDIR/wh-N, each in a fresh process:
+1. generates national data of YEARS (default 2025 alone) for the first N of 63 provinces (seed
+   1, as-of 2026-01-31) into WORKDIR/raw-N-YEARS (kept and reused while its .bench.json says N,
+   YEARS and the same layout; `--regenerate` forces it). One day of the last month is always
+   held back from the monthly files when the folder is prepared (see `hold_back_day`): the
+   ≈ 1/30 latest meetings of December of the last year of every province and their attendance
+   rows go to WORKDIR/raw-N-YEARS/.bench-day/ (hidden: not a delivery), with 20 corrected
+   attendance rows of earlier months. Every run sees the monthly files without that day;
+2. runs `chibo.pipeline.run_all` on WORKDIR/wh-N-YEARS, each run in a fresh process:
    `initial` (empty warehouse, every file new), `idle` (nothing new: the usual nightly run),
-   `correction` (one new 200-row attendance correction file, removed again afterwards);
+   `day` (a national night with one day's deliveries: the held-back day's meeting and
+   attendance file of every province and one correction file, copied into raw/ and removed
+   again afterwards), `correction` (one new 200-row attendance correction file of November's
+   meetings, removed again afterwards);
 3. prints markdown tables: seconds per stage (`start` = run_all's wall time not in any stage:
    lock + copying the published warehouse to the private next file), peak RSS of the process
    (`ru_maxrss`; per stage: sampled VmRSS every 0.1 s and VmHWM at the stage's end), the
@@ -32,8 +39,10 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import io
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -46,6 +55,13 @@ REPO = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 1, 31)
 STAGES = ("start", "ingest", "integrate", "model", "export", "publish")
 CORRECTION = "attendance/2026-01-20-t01-dinh-chinh.csv"   # sorts after every monthly file
+YEARS = ("2025-2025", "2024-2025", "2023-2025")
+# raw-N's layout: 2 = the held-back day of the last month in raw/.bench-day (a folder of
+# layout 1, everything in the monthly files, is regenerated)
+LAYOUT = 2
+DAY_DIR = ".bench-day"   # inside raw/: hidden entries are never deliveries (ingest.scan_raw)
+MONTHLY = re.compile(r"(\d{4}-\d{2}-\d{2})-(t\d{2})\.csv")   # a national monthly delivery
+DAY_REASON = "Ốm (đính chính ngày)"
 
 
 # ------------------------------------------------------------------------------------------
@@ -194,11 +210,14 @@ def child_run(a: argparse.Namespace) -> None:
         table_rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                       for t in ("org_units", "members", "meetings", "attendance",
                                 "cell_year_metrics", "org_year_classification")}
+        day_corrected = con.execute("SELECT count(*) FROM attendance WHERE absence_reason = ?",
+                                    [DAY_REASON]).fetchone()[0]
     res = {
         "total": total, "files_new": files_new, "stage_seconds": stage_seconds,
         "stage_cpu": stage_cpu, "cpu_total": sum(stage_cpu.values()), "loadavg_start": load0,
         "loadavg_end": os.getloadavg()[0], "rows": s.rows,
         "files_by_status": s.files_by_status, "table_rows": table_rows,
+        "day_corrected": day_corrected,
         "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "vmhwm_mb": _status_kb("VmHWM") / 1024,
         "stage_rss_mb": {k: v / 1024 for k, v in sampler.rss_max.items()},
@@ -224,7 +243,8 @@ def child_run(a: argparse.Namespace) -> None:
 def child_generate(a: argparse.Namespace) -> None:
     from chibo.generate import generate
     t = time.perf_counter()
-    s = generate("national", (2025, 2025), Path(a.raw), seed=1, as_of=AS_OF,
+    from chibo.generate import parse_years
+    s = generate("national", parse_years(a.years), Path(a.raw), seed=1, as_of=AS_OF,
                  provinces=a.provinces)
     print(json.dumps({"seconds": time.perf_counter() - t,
                       "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -247,20 +267,133 @@ def _child(args: list[str], memory_limit: str | None = None) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def ensure_raw(raw: Path, provinces: int, regenerate: bool) -> dict:
+def ensure_raw(raw: Path, provinces: int, years: str, regenerate: bool) -> dict:
     marker = raw / ".bench.json"
     if not regenerate and marker.exists():
         info = json.loads(marker.read_text())
-        if info.get("provinces") == provinces:
+        if (info.get("provinces"), info.get("years"), info.get("layout")) == \
+                (provinces, years, LAYOUT):
             info["reused"] = True
             return info
     shutil.rmtree(raw, ignore_errors=True)
-    info = _child(["--child", "generate", "--raw", str(raw), "--provinces", str(provinces)])
-    info["provinces"] = provinces
-    info["raw_bytes"] = _dir_bytes(raw)
+    info = _child(["--child", "generate", "--raw", str(raw), "--provinces", str(provinces),
+                   "--years", years])
+    info.update(provinces=provinces, years=years, layout=LAYOUT, raw_bytes=_dir_bytes(raw))
+    info["day"] = hold_back_day(raw, int(years[-4:]), provinces)
     marker.write_text(json.dumps(info))
     info["reused"] = False
     return info
+
+
+def _split_lines(path: Path) -> tuple[bytes, list[bytes]]:
+    """A generated CSV's header line and data lines, bytes as written (one record a line)."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    if not lines or not lines[0].lstrip(b"\xef\xbb\xbf").startswith(b"meeting_id,"):
+        raise SystemExit(f"{path}: expected a CSV whose first column is meeting_id")
+    eol = b"\r\n" if lines[0].endswith(b"\r\n") else b"\n"
+    data = [ln if ln.endswith(b"\n") else ln + eol for ln in lines[1:] if ln.strip()]
+    if any(ln.count(b'"') % 2 for ln in data):   # a quoted line break: not one record a line
+        raise SystemExit(f"{path}: a record spans lines; the split needs one a line")
+    return lines[0], data
+
+
+def _first_field(line: bytes) -> bytes:
+    return line.split(b",", 1)[0]
+
+
+def _write_atomic(path: Path, header: bytes, lines: list[bytes]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(header + b"".join(lines))
+    os.replace(tmp, path)
+
+
+def hold_back_day(raw: Path, last_year: int, provinces: int, corrections: int = 20) -> dict:
+    """Hold one day's deliveries back from the generated monthly files (deterministic).
+
+    For every province, of its meetings file of December of `last_year` (delivered on
+    5 January, `meetings/<date>-tNN.csv`), the round(1/30) latest meetings by (meeting_date,
+    meeting_id) are removed, with their attendance rows from the attendance file of the same
+    month, and written as that province's day delivery `<kind>/<AS_OF>-tNN-ngay.csv` under
+    raw/.bench-day/ (the same header and bytes a line as the originals). Plus one correction
+    file `attendance/<AS_OF>-tNN-ngay-dinh-chinh.csv` of the first province: `corrections`
+    present rows of its ten monthly attendance files before December, 2 a file, now excused
+    (its name sorts after the files it corrects: the later path wins). chibo reads no date
+    from a file name; the names say when the files were delivered, as the generator's do."""
+    deliv = min(dt.date(last_year + 1, 1, 5), AS_OF).isoformat()
+    month = f"{last_year}-12-"
+    day = raw / DAY_DIR
+    shutil.rmtree(day, ignore_errors=True)
+    for kind in ("meetings", "attendance"):
+        odd = [f.name for f in (raw / kind).iterdir() if not MONTHLY.fullmatch(f.name)]
+        if odd:   # national data has none: the meeting ids they name could not be held back
+            raise SystemExit(f"{raw / kind}: not a monthly national delivery: {odd[:3]}")
+    codes = sorted(m.group(2) for f in (raw / "meetings").glob(f"{deliv}-t*.csv")
+                   if (m := MONTHLY.fullmatch(f.name)))
+    if len(codes) != provinces:
+        raise SystemExit(f"{raw}: {len(codes)} meetings files of {deliv}, expected {provinces}")
+    held_meetings = held_attendance = 0
+    files = []
+    for code in codes:
+        m_path = raw / "meetings" / f"{deliv}-{code}.csv"
+        a_path = raw / "attendance" / f"{deliv}-{code}.csv"
+        header, lines = _split_lines(m_path)
+        cols = next(csv.reader([header.decode("utf-8-sig")]))
+        i_date = cols.index("meeting_date")
+        keyed = []
+        for ln in lines:
+            rec = next(csv.reader([ln.decode("utf-8")]))
+            if not rec[i_date].startswith(month):
+                raise SystemExit(f"{m_path}: a meeting of {rec[i_date]}, not of {month}")
+            keyed.append((rec[i_date], rec[0]))
+        k = max(1, round(len(keyed) / 30))
+        held = {mid.encode() for _, mid in sorted(keyed, reverse=True)[:k]}
+        day_m = [ln for ln in lines if _first_field(ln) in held]
+        _write_atomic(day / "meetings" / f"{AS_OF}-{code}-ngay.csv", header, day_m)
+        _write_atomic(m_path, header, [ln for ln in lines if _first_field(ln) not in held])
+        a_header, a_lines = _split_lines(a_path)
+        day_a = [ln for ln in a_lines if _first_field(ln) in held]
+        _write_atomic(day / "attendance" / f"{AS_OF}-{code}-ngay.csv", a_header, day_a)
+        _write_atomic(a_path, a_header, [ln for ln in a_lines if _first_field(ln) not in held])
+        held_meetings += len(day_m)
+        held_attendance += len(day_a)
+        files += [f"meetings/{AS_OF}-{code}-ngay.csv", f"attendance/{AS_OF}-{code}-ngay.csv"]
+    # the corrections: earlier months of the first province
+    earlier = sorted(p for p in (raw / "attendance").glob(f"*-{codes[0]}.csv")
+                     if p.name < f"{deliv}-{codes[0]}.csv")[-corrections // 2:]
+    out: list[bytes] = []
+    header = b""
+    for src in earlier:
+        header, lines = _split_lines(src)
+        cols = next(csv.reader([header.decode("utf-8-sig")]))
+        eol = "\r\n" if header.endswith(b"\r\n") else "\n"
+        present = [ln for ln in lines
+                   if next(csv.reader([ln.decode("utf-8")]))[cols.index("status")] == "present"]
+        for ln in (present[0], present[len(present) // 2]):
+            row = dict(zip(cols, next(csv.reader([ln.decode("utf-8")]))))
+            row.update(status="excused", spoke="false", absence_reason=DAY_REASON)
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator=eol).writerow([row[c] for c in cols])
+            out.append(buf.getvalue().encode("utf-8"))
+    if len(out) != corrections:
+        raise SystemExit(f"{raw}: {len(out)} correction rows, expected {corrections}")
+    corr = f"attendance/{AS_OF}-{codes[0]}-ngay-dinh-chinh.csv"
+    _write_atomic(day / corr, header, out)
+    files.append(corr)
+    return {"meetings": held_meetings, "attendance": held_attendance, "corrected": len(out),
+            "files": files, "month_file": deliv}
+
+
+def install_day(raw: Path, day: dict) -> list[Path]:
+    """Copy the held-back day's files into raw/ (new paths); returns what to remove afterwards."""
+    copied = []
+    for rel in day["files"]:
+        dst = raw / rel
+        if dst.exists():
+            raise SystemExit(f"{dst} exists already")
+        shutil.copyfile(raw / DAY_DIR / rel, dst)
+        copied.append(dst)
+    return copied
 
 
 def write_correction(raw: Path, rows: int = 200) -> Path:
@@ -291,17 +424,24 @@ def _mb(b: float) -> str:
     return f"{b / 1e6:,.0f} MB" if b < 1e9 else f"{b / 1e9:,.2f} GB"
 
 
-def report(n: int, gen: dict, runs: dict[str, dict]) -> str:
+def report(n: int, years: str, gen: dict, runs: dict[str, dict]) -> str:
     try:
         rev = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
                              capture_output=True, text=True).stdout.strip()
     except OSError:
         rev = "?"
-    L = [f"### {n} of 63 provinces, 2025 (seed 1, as-of {AS_OF}; code at {rev})", "",
+    y0, y1 = years.split("-")
+    yt = y0 if y0 == y1 else f"{y0}–{y1}"
+    day = gen["day"]
+    L = [f"### {n} of 63 provinces, {yt} (seed 1, as-of {AS_OF}; code at {rev})", "",
          f"Data: {gen['orgs']:,} orgs, {gen['members']:,} members, {gen['meetings']:,} meetings, "
          f"{gen['attendance_rows']:,} attendance rows, {gen['files']:,} files, "
          f"{_mb(gen['raw_bytes'])} CSV (generated in {gen['seconds']:.0f} s"
-         f"{', reused' if gen.get('reused') else ''}).", ""]
+         f"{', reused' if gen.get('reused') else ''}). Held back from every run but `day`: "
+         f"{day['meetings']:,} meetings of December {y1} (1/30 of each province's month, the "
+         f"latest) and their {day['attendance']:,} attendance rows; `day` delivers them, one "
+         f"meetings and one attendance file a province, with {day['corrected']} corrected "
+         f"attendance rows of earlier months in one file ({len(day['files'])} files).", ""]
     d = next(iter(runs.values()))["duckdb"]
     L += [f"DuckDB {d['version']}, threads {d['threads']}, memory_limit {d['memory_limit']}.", ""]
     L += ["| run | files new | rows read | " + " | ".join(STAGES) + " | total | peak RSS "
@@ -327,6 +467,14 @@ def report(n: int, gen: dict, runs: dict[str, dict]) -> str:
         L.append(f"| {name} | " + " | ".join(
             f"{r['stage_rss_mb'].get(s, 0):,.0f} / {r['stage_hwm_mb'].get(s, 0):,.0f}"
             for s in STAGES) + f" | {r['ru_maxrss_mb']:,.0f} |")
+    L += ["", "Rows per run (loaded, quarantined, pending: the whole warehouse after the run):",
+          "", "| run | files new | rows read | loaded | quarantined | pending | meetings "
+          "| attendance |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, r in runs.items():
+        rw, t = r["rows"], r["table_rows"]
+        L.append(f"| {name} | {r['files_new']:,} | {rw['read_new']:,} | {rw['loaded']:,} | "
+                 f"{rw['quarantined']:,} | {rw['pending']:,} | {t['meetings']:,} | "
+                 f"{t['attendance']:,} |")
     t = next(iter(runs.values()))["table_rows"]
     L += ["", "Rows in the warehouse after the initial run: "
           + ", ".join(f"{k} {v:,}" for k, v in t.items()) + f"; loaded {runs['initial']['rows']['loaded']:,}, "
@@ -368,13 +516,16 @@ def profile_report(prof_dir: Path, top: int = 12) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--provinces", type=int, default=2)
+    ap.add_argument("--years", default=YEARS[0], choices=YEARS,
+                    help="history to generate (chibo generate --years); as-of stays 2026-01-31")
     ap.add_argument("--workdir", default="/tmp/chibo-bench")
     ap.add_argument("--profile", action="store_true", help="add a profiled initial run")
     ap.add_argument("--profile-only", action="store_true", help="only the profiled run")
     ap.add_argument("--keep", action="store_true", help="keep the warehouse and exports")
     ap.add_argument("--regenerate", action="store_true")
     ap.add_argument("--runs", default="initial,idle,correction",
-                    help="which of initial,idle,correction to measure (in that order)")
+                    help="which of initial,idle,day,correction to measure (in that order; "
+                    "initial always)")
     ap.add_argument("--memory-limit", help="CHIBO_MEMORY_LIMIT for the runs, e.g. 1.4GB "
                     "(emulates the national data/memory ratio on fewer provinces)")
     ap.add_argument("--child", choices=["run", "generate"], help=argparse.SUPPRESS)
@@ -392,10 +543,16 @@ def main() -> None:
     if work == REPO or REPO in work.parents:
         raise SystemExit("--workdir must be outside the repository")
     n = a.provinces
-    raw, whd = work / f"raw-{n}", work / f"wh-{n}"
+    wanted = set(a.runs.split(",")) if not a.profile_only else set()
+    unknown = wanted - {"initial", "idle", "day", "correction"}
+    if unknown:
+        raise SystemExit(f"--runs: unknown {sorted(unknown)}")
+    name = f"{n}-{a.years}"
+    raw, whd = work / f"raw-{name}", work / f"wh-{name}"
     work.mkdir(parents=True, exist_ok=True)
-    gen = ensure_raw(raw, n, a.regenerate)
-    print(f"raw data ready in {raw} ({gen['attendance_rows']:,} attendance rows)", file=sys.stderr)
+    gen = ensure_raw(raw, n, a.years, a.regenerate)
+    print(f"raw data ready in {raw} ({gen['attendance_rows']:,} attendance rows, "
+          f"{gen['day']['attendance']:,} of them held back for the day run)", file=sys.stderr)
 
     def run(label: str, fresh: bool, profile_dir: Path | None = None) -> dict:
         if fresh:
@@ -416,31 +573,69 @@ def main() -> None:
     out = ""
     tag = f"-mem{a.memory_limit}" if a.memory_limit else ""
     correction = raw / CORRECTION
+    day_files: list[Path] = []
+    day_problems: list[str] | None = None
     try:
-        wanted = set(a.runs.split(",")) if not a.profile_only else set()
         if wanted:
             runs["initial"] = run("initial", fresh=True)
         if "idle" in wanted:
             runs["idle"] = run("idle", fresh=False)
+        if "day" in wanted:
+            day_files = install_day(raw, gen["day"])
+            runs["day"] = run("day (one day's deliveries)", fresh=False)
+            for f in day_files:
+                f.unlink(missing_ok=True)
+            day_problems = check_day(runs, gen["day"])
         if "correction" in wanted:
             write_correction(raw)
             runs["correction"] = run("correction (200 rows)", fresh=False)
             correction.unlink(missing_ok=True)
         if runs:
-            out = report(n, gen, runs)
+            out = report(n, a.years, gen, runs)
+            if day_problems:
+                out += "\n**The day run's check failed**: " + "; ".join(day_problems) + ".\n"
+            elif day_problems is not None:
+                out += ("\nChecked: the day run read and loaded exactly the held-back rows (its "
+                        "meetings and attendance tables grew by them, the corrections are in), "
+                        "and neither run quarantined or left pending a row.\n")
         if a.profile or a.profile_only:
-            pdir = work / f"profile-{n}"
+            pdir = work / f"profile-{name}"
             r = run("profiled initial", fresh=True, profile_dir=pdir)
             out += "\n" + profile_report(pdir)
             out += (f"\n(profiled run: {r['total']:.1f} s in all, stages "
                     + ", ".join(f"{k} {v:.1f}" for k, v in r["stage_seconds"].items()) + ")\n")
     finally:
         correction.unlink(missing_ok=True)
+        for f in day_files:
+            f.unlink(missing_ok=True)
         if not a.keep:
             shutil.rmtree(whd, ignore_errors=True)
     print(out)
-    (work / f"result-{n}{tag}.md").write_text(out)
-    (work / f"result-{n}{tag}.json").write_text(json.dumps({"generate": gen, "runs": runs}, indent=1))
+    (work / f"result-{name}{tag}.md").write_text(out)
+    (work / f"result-{name}{tag}.json").write_text(json.dumps({"generate": gen, "runs": runs}, indent=1))
+
+
+def check_day(runs: dict[str, dict], day: dict) -> list[str]:
+    """What is wrong with the day run: it should load exactly the held-back rows, and neither
+    it nor the initial run quarantine or leave pending a row (national data has no bad rows)."""
+    before, after = runs["initial"], runs["day"]
+    problems = []
+    for t in ("meetings", "attendance"):
+        got = after["table_rows"][t] - before["table_rows"][t]
+        if got != day[t]:
+            problems.append(f"{t} grew by {got:,}, {day[t]:,} held back")
+    if after["rows"]["read_new"] != day["meetings"] + day["attendance"] + day["corrected"]:
+        problems.append(f"rows read {after['rows']['read_new']:,}")
+    if after["files_new"] != len(day["files"]):
+        problems.append(f"files new {after['files_new']}, {len(day['files'])} delivered")
+    if after["day_corrected"] != day["corrected"]:
+        problems.append(f"{after['day_corrected']} corrected rows in the warehouse")
+    for r in ("initial", "day"):
+        if runs[r]["rows"]["quarantined"] or runs[r]["rows"]["pending"]:
+            problems.append(f"{r}: {runs[r]['rows']['quarantined']:,} quarantined, "
+                            f"{runs[r]['rows']['pending']:,} pending")
+    print("day run check: " + ("; ".join(problems) if problems else "ok"), file=sys.stderr)
+    return problems
 
 
 if __name__ == "__main__":

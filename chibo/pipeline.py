@@ -1001,8 +1001,14 @@ def _export(ctx: RunContext) -> dict:
 
     def work():
         document_warehouse(ctx.con)
-        # reports go live with the warehouse they come from: written aside, moved in by publish
-        return write_exports(ctx.con, ctx.next_exports, ctx.settings.as_of)
+        before = set(report_paths(ctx.con))
+        # reports go live with the warehouse they come from: written aside, moved in by
+        # publish; a file the published folder holds with the same content stays as it is,
+        # unless that folder may not match the warehouse it was published with
+        written = write_exports(ctx.con, ctx.next_exports, ctx.settings.as_of,
+                                published=None if ctx.reports_stale else ctx.settings.exports)
+        ctx.results["reports_gone"] = sorted(before - set(report_paths(ctx.con)))
+        return written
     if "model" in ctx.skipped and not ctx.reports_stale and \
             (ctx.settings.exports / "du-lieu-loi.csv").exists():
         ctx.skipped.add("export")   # the reports of this very state are already there
@@ -1010,6 +1016,13 @@ def _export(ctx: RunContext) -> dict:
     paths = ctx.timed("export", work)
     return {"exports": [str(ctx.settings.exports / Path(p).relative_to(ctx.next_exports))
                         for p in paths or []]}
+
+
+def report_paths(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The report files of the warehouse's last export, relative to the exports folder."""
+    if not _has_table(con, "report_files"):
+        return []
+    return [r[0] for r in con.execute("SELECT path FROM report_files").fetchall()]
 
 
 def publish(ctx: RunContext) -> dict:
@@ -1037,7 +1050,8 @@ def publish(ctx: RunContext) -> dict:
         kill_point("publish:after-warehouse")
         try:
             moved = wh.publish_exports(ctx.next_exports, ctx.settings.exports,
-                                       after_each=lambda _: kill_point("publish:mid-reports"))
+                                       after_each=lambda _: kill_point("publish:mid-reports"),
+                                       remove=ctx.results.get("reports_gone", []))
             kill_point("publish:before-marker")
             wh.write_marker(ctx.settings.warehouse, {
                 "run_id": ctx.run_id, "exports": str(ctx.settings.exports),

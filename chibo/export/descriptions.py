@@ -37,6 +37,10 @@ TABLES: dict[str, tuple[str, str]] = {
     "flags": ("Data-quality flags that do not block loading",
               "Cảnh báo chất lượng dữ liệu (không ngăn việc nạp dữ liệu)"),
     "runs": ("One row per pipeline run", "Mỗi lần chạy quy trình một dòng"),
+    "report_files": ("Every report file of the last export with its content digest: a run "
+                     "writes only the files whose content changed",
+                     "Mọi tệp báo cáo của lần xuất gần nhất và dấu nội dung: mỗi lần chạy chỉ "
+                     "ghi lại các tệp có nội dung thay đổi"),
     "org_years": ("The tree of each year: every org with an active month, its version of that year, "
                   "depth, path and report order",
                   "Cây tổ chức của từng năm: mọi tổ chức có tháng hoạt động, phiên bản áp dụng trong năm, "
@@ -270,6 +274,15 @@ COLUMNS.update({
     ("runs", "rebuild"): ("The run rebuilt the warehouse from raw/", "Lần chạy dựng lại kho từ raw/"),
     ("runs", "message"): ("Message of the run", "Thông báo của lần chạy"),
     ("runs", "error"): ("Error that stopped the run", "Lỗi làm dừng lần chạy"),
+    ("report_files", "path"): ("The file, relative to the exports folder",
+                               "Tệp, tính từ thư mục báo cáo"),
+    ("report_files", "digest"): ("Hash of everything the file shows except its as-of date",
+                                 "Dấu nội dung của tệp (mọi thứ trừ ngày số liệu)"),
+    ("report_files", "bytes"): ("Size of the file as written", "Dung lượng tệp khi ghi"),
+    ("report_files", "as_of"): ("As-of date printed in the file: that of the run that last "
+                                "changed its content",
+                                "Ngày số liệu in trên tệp: của lần chạy gần nhất làm thay đổi "
+                                "nội dung tệp"),
     ("runs", "stage"): ("Stage at which a run that did not complete stopped (ingest, integrate, "
                         "model, export, publish, start)",
                         "Bước mà lần chạy không hoàn thành bị dừng lại"),

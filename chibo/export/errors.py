@@ -22,17 +22,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from chibo.contract import ACTION_COLUMN, ACTION_LABEL, CONTRACT, KINDS, REFERENCES
-from chibo.export.workbook import Heading, Report, Sheet, write_report
+from chibo.export.workbook import Heading, Report, Sheet
+from chibo.export.writer import ReportWriter
 from chibo.validate.core import WARNING_CHECK, mask_quoted, split_warning
 
 ERRORS_FILE = "du-lieu-loi"
 UNIT_DIR = "loi-theo-don-vi"
+UPPER = "Mã đảng bộ cấp trên cơ sở"       # the columns a unit's list is cut by
+GRASSROOTS = "Mã tổ chức cơ sở đảng"
 HEADERS = ["Tệp", "Dòng", "Loại dữ liệu", "Cột", "Giá trị", "Nội dung lỗi", "Tình trạng",
            "Mã kiểm tra", "Nội dung lỗi (tiếng Anh)", "Mã đảng bộ cấp trên cơ sở",
            "Đảng bộ cấp trên cơ sở", "Mã tổ chức cơ sở đảng", "Tổ chức cơ sở đảng"]
@@ -233,43 +235,40 @@ def _sheet(title: str, rows: pl.DataFrame) -> Sheet:
                  empty_text="Không có dữ liệu lỗi.")
 
 
-def write_error_lists(con: duckdb.DuckDBPyConnection, exports_dir: Path, as_of: dt.date) -> list[Path]:
+def write_error_lists(con: duckdb.DuckDBPyConnection, writer: ReportWriter,
+                      as_of: dt.date) -> None:
     """`du-lieu-loi.csv`/.xlsx and `loi-theo-don-vi/<org_id>-<name>.xlsx`: one per cấp trên
     cơ sở of the latest year's tree (and any other with errors), one per đảng bộ cơ sở or chi
-    bộ cơ sở with errors, and the province's own (rows no cấp trên cơ sở owns)."""
+    bộ cơ sở with errors, and the province's own (rows no cấp trên cơ sở owns). A unit's list
+    that is no longer written disappears when the run publishes (`report_files`)."""
     rows = error_rows(con)
     latest = con.execute("SELECT max(year) FROM org_years").fetchall()[0][0]
     root = con.execute("SELECT org_id, name FROM org_years WHERE year = ? AND depth = 0 "
                        "ORDER BY tree_order LIMIT 1", [latest]).fetchall()
     root_id, issuer = root[0] if root else ("", "")
-    written = write_report(Report.single(ERRORS_FILE, _sheet("Danh sách dữ liệu lỗi", rows)),
-                           Heading(issuer, as_of), exports_dir)
+    heading = Heading(issuer, as_of)
+    writer.report(Report.single(ERRORS_FILE, _sheet("Danh sách dữ liệu lỗi", rows)), heading,
+                  writer.staged)
 
     names = dict(con.execute("SELECT org_id, arg_max(name, year) FROM org_years GROUP BY org_id").fetchall())
     uppers = [r[0] for r in con.execute(
         "SELECT org_id FROM org_years WHERE year = ? AND level = 'cap_tren_co_so' ORDER BY tree_order",
         [latest]).fetchall()]
-    uppers += sorted(set(rows.get_column("Mã đảng bộ cấp trên cơ sở").drop_nulls().to_list()) - set(uppers))
-    grassroots = sorted(set(rows.get_column("Mã tổ chức cơ sở đảng").drop_nulls().to_list()))
-    units = [(u, "Mã đảng bộ cấp trên cơ sở") for u in uppers] + \
-            [(g, "Mã tổ chức cơ sở đảng") for g in grassroots]
-    folder = exports_dir / UNIT_DIR
-    mine: set[Path] = set()
-    for org_id, col in units:
-        name = names.get(org_id, org_id)
-        part = rows.filter(pl.col(col) == org_id)
-        path = folder / f"{org_id}-{slug(name)}.xlsx"
-        report = Report(path.stem, None, [_sheet(f"Danh sách dữ liệu lỗi của {name}", part)])
-        written += write_report(report, Heading(issuer, as_of), folder)
-        mine.add(path)
+    uppers += sorted(set(rows.get_column(UPPER).drop_nulls().to_list()) - set(uppers))
+    grassroots = sorted(set(rows.get_column(GRASSROOTS).drop_nulls().to_list()))
+    folder = writer.staged / UNIT_DIR
+    empty = rows.clear()
+    for col, units in ((UPPER, uppers), (GRASSROOTS, grassroots)):
+        parts = {k[0]: v for k, v in rows.partition_by(col, as_dict=True, maintain_order=True).items()}
+        for org_id in units:
+            name = names.get(org_id, org_id)
+            stem = f"{org_id}-{slug(name)}"
+            writer.report(Report(stem, None, [_sheet(f"Danh sách dữ liệu lỗi của {name}",
+                                                     parts.get(org_id, empty))]),
+                          heading, folder)
     # the province's own: rows no cấp trên cơ sở owns
-    part = rows.filter(pl.col("Mã đảng bộ cấp trên cơ sở").is_null())
-    path = folder / f"{root_id or 'tinh'}-{slug(issuer) or 'tinh'}.xlsx"
-    report = Report(path.stem, None, [_sheet(
-        f"Danh sách dữ liệu lỗi không thuộc riêng đảng bộ cấp trên cơ sở nào của {issuer}", part)])
-    written += write_report(report, Heading(issuer, as_of), folder)
-    mine.add(path)
-    for stale in folder.glob("*.xlsx"):      # units that had errors in an earlier run
-        if stale not in mine:
-            stale.unlink()
-    return written
+    part = rows.filter(pl.col(UPPER).is_null())
+    stem = f"{root_id or 'tinh'}-{slug(issuer) or 'tinh'}"
+    writer.report(Report(stem, None, [_sheet(
+        f"Danh sách dữ liệu lỗi không thuộc riêng đảng bộ cấp trên cơ sở nào của {issuer}", part)]),
+        heading, folder)

@@ -23,10 +23,7 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 import plotly.offline
 
-from chibo.export.workbook import write_text
-
 if TYPE_CHECKING:
-    from pathlib import Path
 
     from chibo.export.reports import Year
 
@@ -244,6 +241,3 @@ def render(y: Year) -> str:
         f'<script type="application/json" id="chibo-meta">{json.dumps({"year": y.year, "as_of": y.as_of.isoformat()})}</script>',
         CHECK_SCRIPT, "</body>", "</html>"])
 
-
-def write_html_report(y: Year, path: Path) -> Path:
-    return write_text(render(y), path)

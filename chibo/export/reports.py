@@ -25,7 +25,8 @@ import polars as pl
 from chibo.contract import ORG_LEVELS
 from chibo.export.descriptions import COLUMNS
 from chibo.export.views import create_views
-from chibo.export.workbook import DEPTH, STYLE, Heading, Report, Sheet, write_report
+from chibo.export.workbook import DEPTH, STYLE, Heading, Report, Sheet
+from chibo.export.writer import ReportWriter
 
 log = logging.getLogger(__name__)
 
@@ -490,25 +491,32 @@ def _views_exist(con: duckdb.DuckDBPyConnection) -> bool:
     return set(VIEW_NAMES) <= have
 
 
-def write_exports(con: duckdb.DuckDBPyConnection, exports_dir: Path, as_of: dt.date) -> list[Path]:
-    """Write every report; return the paths written.
+def write_exports(con: duckdb.DuckDBPyConnection, exports_dir: Path, as_of: dt.date,
+                  published: Path | None = None) -> list[Path]:
+    """Write the reports into `exports_dir`; return the paths written.
 
     `as_of` is the run's as-of date ("Số liệu tính đến ngày …" on every official report).
-    The views are created when `document_warehouse` has not run on `con`.
+    `published`: the folder the reports go live in; a file it already holds with the same
+    content is not written again (see `chibo.export.writer`). The views are created when
+    `document_warehouse` has not run on `con`.
     """
     from chibo.export.errors import write_error_lists
-    from chibo.export.html import write_html_report
+    from chibo.export.html import render
 
     exports_dir = Path(exports_dir)
     if not _views_exist(con):
         create_views(con)
-    written: list[Path] = []
-    for year in export_years(con):
-        y = Year(con, year, as_of)
-        ydir = exports_dir / str(year)
-        for rep in (classification_report(y), summary_report(y), metrics_report(y),
-                    removal_report(y), audit_report(y)):
-            written += write_report(rep, y.heading(), ydir)
-        written.append(write_html_report(y, ydir / f"bao-cao-{year}.html"))
-    written += write_error_lists(con, exports_dir, as_of)
-    return written
+    writer = ReportWriter(con, exports_dir, published, as_of)
+    try:
+        for year in export_years(con):
+            y = Year(con, year, as_of)
+            ydir = exports_dir / str(year)
+            for rep in (classification_report(y), summary_report(y), metrics_report(y),
+                        removal_report(y), audit_report(y)):
+                writer.report(rep, y.heading(), ydir)
+            writer.text(render(y), ydir / f"bao-cao-{year}.html")
+        write_error_lists(con, writer, as_of)
+    except BaseException:
+        writer.abandon()
+        raise
+    return writer.close()

@@ -293,10 +293,3 @@ def write_xlsx(report: Report, heading: Heading, path: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
 
-
-def write_report(report: Report, heading: Heading, directory: Path) -> list[Path]:
-    out = []
-    if report.csv is not None:
-        out.append(write_csv(report.csv, directory / f"{report.stem}.csv"))
-    out.append(write_xlsx(report, heading, directory / f"{report.stem}.xlsx"))
-    return out

@@ -3,11 +3,9 @@ year's tree, reasons from reason_texts, official workbooks, the audit, the error
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import os
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -423,15 +421,3 @@ def test_error_lists_every_upper_gets_one(exports, example_db):
     assert names
     for p in folder.glob("*.xlsx"):
         assert _unit_rows(p) == []          # the worked example has no bad row
-
-
-def test_stale_unit_lists_are_removed(messy_db, tmp_path):
-    db = tmp_path / "m.duckdb"
-    shutil.copy(messy_db, db)
-    c = duckdb.connect(str(db))
-    (tmp_path / "out" / "loi-theo-don-vi").mkdir(parents=True)
-    stale = tmp_path / "out" / "loi-theo-don-vi" / "OLD-khong-con.xlsx"
-    stale.write_bytes(b"x")
-    write_exports(c, tmp_path / "out", dt.date(2025, 12, 31))
-    c.close()
-    assert not stale.exists()

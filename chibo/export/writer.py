@@ -1,0 +1,191 @@
+"""Which report files a run writes, and where the big workbooks are written.
+
+A night usually changes a few reports: the current year's, and the error lists of the units
+that delivered. Writing every workbook again (xlsxwriter is pure Python, one core: nationally
+most of the export) costs the same whatever changed. So each file's content has a digest —
+everything the file shows except the as-of date of its title block — kept in `report_files`
+with the file's size. A file whose digest and size equal what the published folder holds is
+not written again: it stays as published, with the as-of date of the run that last changed it
+(`report_files.as_of`).
+
+Workbooks are written in a pool of processes (`CHIBO_EXPORT_WORKERS`, default the machine's
+cores, at most 2) once the run's workbooks add up to `POOL_MIN_CELLS` cells: a small export
+(the worked example, a test) does not pay for starting them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import os
+from array import array
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from chibo.export.workbook import Heading, Report, write_csv, write_text, write_xlsx
+
+POOL_MIN_CELLS = 200_000
+REPORT_FILES_DDL = ("CREATE TABLE IF NOT EXISTS report_files (path VARCHAR, digest VARCHAR, "
+                    "bytes BIGINT, as_of DATE)")
+
+
+def export_workers() -> int:
+    """CHIBO_EXPORT_WORKERS, else the machine's cores up to 2 (0 or 1: no pool)."""
+    raw = os.environ.get("CHIBO_EXPORT_WORKERS", "").strip()
+    if raw:
+        try:
+            return max(int(raw), 0)
+        except ValueError:
+            pass
+    return min(os.cpu_count() or 1, 2)
+
+
+def _frame_digest(h: hashlib._Hash, df: pl.DataFrame) -> None:
+    h.update(repr(list(df.schema.items())).encode())
+    h.update(str(df.height).encode())
+    if df.height and df.width:
+        for seed in (0, 1):   # two 64-bit row hashes: a changed row goes unnoticed ~2^-128
+            h.update(array("Q", df.hash_rows(seed=seed).to_list()).tobytes())
+
+
+def _new_hash() -> hashlib._Hash:
+    # polars keeps row hashes stable within one version only: another version rewrites all
+    return hashlib.sha256(pl.__version__.encode())
+
+
+def csv_digest(df: pl.DataFrame) -> str:
+    h = _new_hash()
+    _frame_digest(h, df)
+    return h.hexdigest()
+
+
+def workbook_digest(report: Report, heading: Heading) -> str:
+    """Everything the workbook shows but the as-of date."""
+    h = _new_hash()
+    h.update(repr((heading.issuer, heading.year, heading.rulebook)).encode())
+    for s in report.sheets:
+        h.update(repr((s.name, s.title, sorted(s.number_formats.items()), s.notes, s.indent,
+                       s.wrap, s.empty_text)).encode())
+        _frame_digest(h, s.frame)
+    return h.hexdigest()
+
+
+def text_digest(text: str, as_of: dt.date) -> str:
+    """A text report's content without its as-of date (in the forms the reports print)."""
+    for form in (as_of.isoformat(), as_of.strftime("%d/%m/%Y")):
+        text = text.replace(form, "")
+    return _digest_bytes(text.encode())
+
+
+def _digest_bytes(data: bytes) -> str:
+    h = _new_hash()
+    h.update(data)
+    return h.hexdigest()
+
+
+@dataclass
+class _Entry:
+    digest: str
+    path: Path | None            # the file this run wrote; None when the published one stays
+    bytes: int | None = None
+    as_of: dt.date | None = None
+
+
+class ReportWriter:
+    """Writes a run's report files under `staged`, leaving out those the `published` folder
+    already holds with the same content (`published=None`: write every file)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, staged: Path, published: Path | None,
+                 as_of: dt.date, workers: int | None = None) -> None:
+        self.con, self.staged, self.published, self.as_of = con, staged, published, as_of
+        self.workers = export_workers() if workers is None else workers
+        con.execute(REPORT_FILES_DDL)
+        self.previous = {p: (d, b, a) for p, d, b, a in con.execute(
+            "SELECT path, digest, bytes, as_of FROM report_files").fetchall()}
+        self.entries: dict[str, _Entry] = {}
+        self._cells = 0
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque[tuple[str, Future[Path]]] = deque()
+
+    # -- deciding -------------------------------------------------------------------------
+    def _rel(self, path: Path) -> str:
+        return path.relative_to(self.staged).as_posix()
+
+    def _unchanged(self, rel: str, digest: str) -> bool:
+        before = self.previous.get(rel)
+        if self.published is None or before is None or before[0] != digest:
+            return False
+        try:   # a file edited, truncated or removed by hand is written again
+            return (self.published / rel).stat().st_size == before[1]
+        except OSError:
+            return False
+
+    def _plan(self, path: Path, digest: str) -> bool:
+        """Record the file; True when it must be written."""
+        rel = self._rel(path)
+        if self._unchanged(rel, digest):
+            before = self.previous[rel]
+            self.entries[rel] = _Entry(digest, None, before[1], before[2])
+            return False
+        self.entries[rel] = _Entry(digest, path, as_of=self.as_of)
+        return True
+
+    # -- writing --------------------------------------------------------------------------
+    def report(self, report: Report, heading: Heading, directory: Path) -> None:
+        """The report's CSV (when it has one) and its workbook."""
+        if report.csv is not None:
+            path = directory / f"{report.stem}.csv"
+            if self._plan(path, csv_digest(report.csv)):
+                write_csv(report.csv, path)
+        path = directory / f"{report.stem}.xlsx"
+        if self._plan(path, workbook_digest(report, heading)):
+            self._workbook(report, heading, path)
+
+    def text(self, text: str, path: Path) -> None:
+        if self._plan(path, text_digest(text, self.as_of)):
+            write_text(text, path)
+
+    def _workbook(self, report: Report, heading: Heading, path: Path) -> None:
+        self._cells += sum(s.frame.height * s.frame.width for s in report.sheets)
+        if self._pool is None and self.workers > 1 and self._cells >= POOL_MIN_CELLS:
+            self._pool = ProcessPoolExecutor(self.workers,
+                                             mp_context=multiprocessing.get_context("spawn"))
+        if self._pool is None:
+            write_xlsx(report, heading, path)
+            return
+        # a bounded queue: the frames waiting for a worker stay in this process's memory
+        while len(self._pending) >= 2 * self.workers:
+            self._pending.popleft()[1].result()
+        self._pending.append((self._rel(path), self._pool.submit(write_xlsx, report, heading,
+                                                                 path)))
+
+    def close(self) -> list[Path]:
+        """Wait for the pool; record every file of this export in `report_files` (those
+        written and those kept); return the paths written."""
+        try:
+            while self._pending:
+                self._pending.popleft()[1].result()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+        written = [e.path for e in self.entries.values() if e.path is not None]
+        for e in self.entries.values():
+            if e.path is not None:
+                e.bytes = e.path.stat().st_size
+        self.con.execute("DELETE FROM report_files")
+        if self.entries:
+            self.con.executemany("INSERT INTO report_files VALUES (?, ?, ?, ?)", [
+                [rel, e.digest, e.bytes, e.as_of] for rel, e in sorted(self.entries.items())])
+        return written
+
+    def abandon(self) -> None:
+        """After a failure: stop the pool without waiting for what is queued."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

@@ -1,0 +1,143 @@
+"""A night writes only the reports whose content changed (`report_files`), and the published
+folder then holds exactly what a full export of the warehouse would write."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from chibo.export import write_exports
+from chibo.export.writer import POOL_MIN_CELLS, ReportWriter
+from chibo.pipeline import run_all
+from chibo.settings import Settings
+from tests.helpers import EXAMPLE
+
+FIRST, NEXT = dt.date(2026, 3, 15), dt.date(2026, 3, 16)
+# a 2025 meeting of the worked example, its attendance row corrected the next day
+ROW = "H01-X001-C01.20251013.R39,DV000001"
+HEADER = "meeting_id,member_id,status,spoke,absence_reason\n"
+
+
+def _settings(base: Path, as_of: dt.date) -> Settings:
+    return Settings(raw=base / "raw", warehouse=base / "wh" / "chibo.duckdb",
+                    exports=base / "exports", as_of=as_of)
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def _as_of_line(path: Path) -> str:
+    ws = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    lines = [c for row in ws.iter_rows(max_row=8, values_only=True) for c in row
+             if isinstance(c, str) and c.startswith("Số liệu tính đến ngày")]
+    return lines[0]
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLE / "raw", tmp_path / "raw")
+    return tmp_path
+
+
+def test_a_night_rewrites_only_the_reports_whose_content_changed(base: Path, tmp_path: Path):
+    run_all(_settings(base, FIRST))
+    before = _files(base / "exports")
+    (base / "raw" / "attendance" / "2026-03-16-h01-dinh-chinh.csv").write_text(
+        HEADER + f"{ROW},excused,false,Đi công tác\n", encoding="utf-8")
+    run_all(_settings(base, NEXT))
+    after = _files(base / "exports")
+
+    assert set(after) == set(before)
+    rewritten = {p for p in after if after[p] != before[p]}
+    # 2023 and 2024 do not see a 2025 meeting: their files stay as published
+    assert not {p for p in rewritten if p.startswith(("2023/", "2024/"))}
+    assert "2025/chat-luong-sinh-hoat-chi-bo-2025.csv" in rewritten   # the corrected meeting's year
+    assert "du-lieu-loi.xlsx" not in rewritten             # no new error
+    out = base / "exports"
+    assert _as_of_line(out / "2024" / "xep-loai-to-chuc-2024.xlsx").endswith("15/03/2026")
+    assert _as_of_line(out / "2025" / "chat-luong-sinh-hoat-chi-bo-2025.xlsx") \
+        .endswith("16/03/2026")
+    with duckdb.connect(str(base / "wh" / "chibo.duckdb"), read_only=True) as con:
+        recorded = dict(con.execute("SELECT path, as_of FROM report_files").fetchall())
+        assert set(recorded) == set(after)
+        assert {recorded[p] for p in after if p in rewritten} == {NEXT}
+        assert {recorded[p] for p in after if p not in rewritten} == {FIRST}
+        # what stays published is what a full export of this warehouse writes
+        shutil.copy(base / "wh" / "chibo.duckdb", tmp_path / "copy.duckdb")
+    with duckdb.connect(str(tmp_path / "copy.duckdb")) as con:
+        full = write_exports(con, tmp_path / "full", NEXT)
+    assert {p.relative_to(tmp_path / "full").as_posix() for p in full} == set(after)
+    for p in full:
+        if p.suffix == ".csv":
+            assert p.read_bytes() == (out / p.relative_to(tmp_path / "full")).read_bytes()
+
+
+def _lists(folder: Path) -> dict[str, bool]:
+    """Each unit's error list: does it name the unknown member?"""
+    return {p.name: any("DV999999" in str(c) for row in openpyxl.load_workbook(p).active
+                        .iter_rows(values_only=True) for c in row)
+            for p in folder.glob("*.xlsx")}
+
+
+def test_a_units_error_list_goes_once_its_errors_are_fixed(base: Path):
+    sent = base / "raw" / "attendance" / "2026-03-16-h01-gui-bo-sung.csv"
+    # a good row places the file at its unit; a member the register does not know waits
+    sent.write_text(HEADER + f"{ROW},present,true,\n"
+                    "H01-X001-C01.20251013.R39,DV999999,present,true,\n", encoding="utf-8")
+    run_all(_settings(base, FIRST))
+    units = base / "exports" / "loi-theo-don-vi"
+    first = _lists(units)
+    with duckdb.connect(str(base / "wh" / "chibo.duckdb"), read_only=True) as con:
+        uppers = {r[0] for r in con.execute(
+            "SELECT org_id FROM org_years WHERE level = 'cap_tren_co_so' "
+            "AND year = (SELECT max(year) FROM org_years)").fetchall()}
+    own = {n for n, has in first.items()
+           if has and not any(n.startswith(f"{u}-") for u in uppers | {"TINH"})}
+    assert len(own) == 1                           # the grassroots unit's own list
+    mine = units / "ghi-chu-cua-toi.xlsx"           # a file chibo did not write
+    mine.write_bytes(b"not chibo's")
+
+    sent.write_text(HEADER + f"{ROW},present,true,\n", encoding="utf-8")   # sent again, fixed
+    run_all(_settings(base, NEXT))
+    assert mine.read_bytes() == b"not chibo's"
+    mine.unlink()
+    second = _lists(units)
+    assert not own & set(second)                    # no error left: no list
+    assert set(second) == set(first) - own          # the cấp trên cơ sở's lists stay
+    assert not any(second.values())
+
+
+def test_a_hand_edited_report_is_written_again(base: Path):
+    run_all(_settings(base, FIRST))
+    edited = base / "exports" / "2024" / "xep-loai-to-chuc-2024.xlsx"
+    edited.write_bytes(edited.read_bytes() + b"edited in Excel")
+    (base / "raw" / "attendance" / "2026-03-16-h01-dinh-chinh.csv").write_text(
+        HEADER + f"{ROW},excused,false,Đi công tác\n", encoding="utf-8")
+    run_all(_settings(base, NEXT))
+    assert not edited.read_bytes().endswith(b"edited in Excel")
+    openpyxl.load_workbook(edited)
+
+
+def test_big_exports_write_their_workbooks_in_worker_processes(base: Path, tmp_path: Path):
+    """The pool's files are the same workbooks the run's own process writes."""
+    run_all(_settings(base, FIRST))
+    shutil.copy(base / "wh" / "chibo.duckdb", tmp_path / "a.duckdb")
+    with duckdb.connect(str(tmp_path / "a.duckdb")) as con:
+        writer = ReportWriter(con, tmp_path / "pool", None, FIRST, workers=2)
+        writer._cells = POOL_MIN_CELLS                  # as if a big export had begun
+        from chibo.export.reports import Year, classification_report
+        y = Year(con, 2025, FIRST)
+        writer.report(classification_report(y), y.heading(), tmp_path / "pool")
+        assert writer._pool is not None
+        written = writer.close()
+    assert [p.name for p in written] == ["xep-loai-to-chuc-2025.csv", "xep-loai-to-chuc-2025.xlsx"]
+    pool = openpyxl.load_workbook(tmp_path / "pool" / "xep-loai-to-chuc-2025.xlsx")
+    here = openpyxl.load_workbook(base / "exports" / "2025" / "xep-loai-to-chuc-2025.xlsx")
+    assert [[c for c in r] for r in pool.active.iter_rows(values_only=True)] == \
+        [[c for c in r] for r in here.active.iter_rows(values_only=True)]
