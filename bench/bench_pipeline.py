@@ -91,14 +91,34 @@ def _dir_bytes(path: Path) -> int:
     return total
 
 
+def _tree_rss_kb(pid: int) -> int:
+    """VmRSS of `pid` and every process below it (the export's workbook writers, the reader
+    process): what the run holds on the machine at that instant."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                total += next((int(line.split()[1]) for line in fh
+                               if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except (OSError, ValueError):
+            continue   # a child that just ended
+    return total
+
+
 class Sampler(threading.Thread):
-    """VmRSS every 0.1 s attributed to the current stage; bytes of the warehouse folder every 1 s."""
+    """VmRSS every 0.1 s attributed to the current stage (also summed over the process tree);
+    bytes of the warehouse folder every 1 s."""
 
     def __init__(self, wh_dir: Path):
         super().__init__(daemon=True)
         self.wh_dir = wh_dir
         self.stage = "start"
         self.rss_max: dict[str, int] = {}
+        self.tree_max = 0
         self.hwm_end: dict[str, int] = {}
         self.disk_max = 0
         self.stop = threading.Event()
@@ -112,6 +132,7 @@ class Sampler(threading.Thread):
         while not self.stop.wait(0.1):
             rss = _status_kb("VmRSS")
             self.rss_max[self.stage] = max(self.rss_max.get(self.stage, 0), rss)
+            self.tree_max = max(self.tree_max, _tree_rss_kb(os.getpid()))
             if n % 10 == 0:
                 self.disk_max = max(self.disk_max, _dir_bytes(self.wh_dir))
             n += 1
@@ -221,6 +242,7 @@ def child_run(a: argparse.Namespace) -> None:
         "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "vmhwm_mb": _status_kb("VmHWM") / 1024,
         "stage_rss_mb": {k: v / 1024 for k, v in sampler.rss_max.items()},
+        "tree_rss_mb": sampler.tree_max / 1024,
         "stage_hwm_mb": {k: v / 1024 for k, v in sampler.hwm_end.items()},
         "warehouse_bytes": wh.stat().st_size,
         "wh_dir_peak_bytes": sampler.disk_max,
@@ -445,13 +467,15 @@ def report(n: int, years: str, gen: dict, runs: dict[str, dict]) -> str:
     d = next(iter(runs.values()))["duckdb"]
     L += [f"DuckDB {d['version']}, threads {d['threads']}, memory_limit {d['memory_limit']}.", ""]
     L += ["| run | files new | rows read | " + " | ".join(STAGES) + " | total | peak RSS "
-          "| warehouse | peak disk in warehouse dir |",
-          "| --- | ---: | ---: | " + " | ".join("---:" for _ in STAGES) + " | ---: | ---: | ---: | ---: |"]
+          "| peak RSS, process tree | warehouse | peak disk in warehouse dir |",
+          "| --- | ---: | ---: | " + " | ".join("---:" for _ in STAGES)
+          + " | ---: | ---: | ---: | ---: | ---: |"]
     for name, r in runs.items():
         ss = r["stage_seconds"]
         L.append(f"| {name} | {r['files_new']:,} | {r['rows']['read_new']:,} | "
                  + " | ".join(f"{ss.get(s, 0):.1f}" for s in STAGES)
-                 + f" | {r['total']:.1f} | {r['ru_maxrss_mb']:,.0f} MB | {_mb(r['warehouse_bytes'])} "
+                 + f" | {r['total']:.1f} | {r['ru_maxrss_mb']:,.0f} MB "
+                 f"| {r.get('tree_rss_mb', 0):,.0f} MB | {_mb(r['warehouse_bytes'])} "
                  f"| {_mb(r['wh_dir_peak_bytes'])} |")
     L += ["", "CPU seconds per stage (user + system of the process, both DuckDB threads; less "
           "sensitive to other load than wall time), and the 1-min load average at the run's start:", "",
@@ -564,7 +588,7 @@ def main() -> None:
             args += ["--profile-dir", str(profile_dir)]
         r = _child(args, a.memory_limit)
         print(f"{label}: {r['total']:.1f} s ({r['cpu_total']:.0f} CPU s, "
-              f"load {r['loadavg_start']:.1f}), peak RSS {r['ru_maxrss_mb']:,.0f} MB, "
+              f"load {r['loadavg_start']:.1f}), peak RSS {r['ru_maxrss_mb']:,.0f} MB (tree {r.get('tree_rss_mb', 0):,.0f} MB), "
               f"stages {json.dumps({k: round(v, 1) for k, v in r['stage_seconds'].items()})}",
               file=sys.stderr)
         return r

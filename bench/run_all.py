@@ -4,7 +4,9 @@
 
 1. read + validate 1 M attendance rows (bench_read_validate.py);
 2. the nightly pipeline on national-shaped data of 1 province: a first load, an idle night and
-   a night with one correction (bench_pipeline.py --provinces 1).
+   a night with one correction (bench_pipeline.py --provinces 1);
+3. the acceptance comparison once: chibo's full run against the plain-DuckDB floor on about
+   1,000 cells × 3 years (bench_floor.py --repeats 1; the issue's figure takes --repeats 3).
 The full-size figures (a whole national year) are in docs/benchmarks.md with their commands.
 Nothing is written inside the repository.
 """
@@ -26,6 +28,7 @@ def main() -> int:
         [sys.executable, str(HERE / "bench_read_validate.py")],
         [sys.executable, str(HERE / "bench_pipeline.py"), "--provinces", "1",
          "--workdir", a.workdir],
+        [sys.executable, str(HERE / "bench_floor.py"), "--repeats", "1", "--workdir", a.workdir],
     ]
     for cmd in steps:
         print("$", " ".join(cmd[1:]), flush=True)

@@ -59,10 +59,15 @@ BOOKKEEPING_DDL = "CREATE SCHEMA IF NOT EXISTS staging;\n" + "\n".join(
     for (schema, table), cols in BOOKKEEPING.items())
 
 
+DEFAULT_MEMORY_LIMIT_GB = 5
+
+
 def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     """Bound DuckDB's memory so a national year fits beside polars on one machine: beyond the
     limit, intermediate results spill to `<file>.tmp/`. CHIBO_MEMORY_LIMIT (e.g. `8GB`)
-    overrides the default of half the machine's memory.
+    overrides the default: half the machine's memory, at most DEFAULT_MEMORY_LIMIT_GB, so that
+    a national run (DuckDB, polars, Python and the export's workbook writers) stays within
+    8 GiB (docs/benchmarks.md measures it).
 
     A warehouse *created* with this config is written in the storage format of DuckDB
     CHIBO_STORAGE_VERSION (default v1.4.0, so DuckDB 1.4 LTS, 1.5 and 2.x clients — the CLI,
@@ -72,7 +77,7 @@ def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     limit = os.environ.get("CHIBO_MEMORY_LIMIT")
     if not limit:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        limit = f"{max(1, total // 2 // 2**30)}GB"
+        limit = f"{max(1, min(total // 2 // 2**30, DEFAULT_MEMORY_LIMIT_GB))}GB"
     import re
     storage = os.environ.get("CHIBO_STORAGE_VERSION") or "v1.4.0"
     if not re.fullmatch(r"v\d+\.\d+\.\d+|latest", storage):

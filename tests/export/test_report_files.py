@@ -33,9 +33,12 @@ def _files(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def _as_of_line(path: Path) -> str:
-    ws = openpyxl.load_workbook(path, read_only=True).worksheets[0]
-    lines = [c for row in ws.iter_rows(max_row=8, values_only=True) for c in row
-             if isinstance(c, str) and c.startswith("Số liệu tính đến ngày")]
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        lines = [c for row in wb.worksheets[0].iter_rows(max_row=8, values_only=True)
+                 for c in row if isinstance(c, str) and c.startswith("Số liệu tính đến ngày")]
+    finally:
+        wb.close()
     return lines[0]
 
 

@@ -184,11 +184,15 @@ def test_reports_and_warehouse_follow_the_umask(world):
         files = [p for p in s.exports.rglob("*") if p.is_file()]
         assert files and {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o644}
         assert stat.S_IMODE(s.warehouse.stat().st_mode) == 0o644
+        first = {p: p.stat().st_ino for p in files}
         os.umask(0o002)
         more_meetings(raw)
         pipeline.run_all(s)
-        new = [p for p in s.exports.rglob("*.csv") if p.is_file()]
-        assert {stat.S_IMODE(p.stat().st_mode) for p in new} == {0o664}
+        # the files the night wrote follow the new umask; those it kept stay as they were
+        new = [p for p in s.exports.rglob("*.csv") if p.stat().st_ino != first.get(p)]
+        kept = [p for p in s.exports.rglob("*.csv") if p.stat().st_ino == first.get(p)]
+        assert new and {stat.S_IMODE(p.stat().st_mode) for p in new} == {0o664}
+        assert {stat.S_IMODE(p.stat().st_mode) for p in kept} <= {0o644}
     finally:
         os.umask(old)
 

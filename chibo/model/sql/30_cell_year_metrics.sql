@@ -48,16 +48,16 @@ FROM org_months
 GROUP BY org_id, year;
 
 -- excused streaks: runs of `excused` rows in a member's sequence of regular/combined scope
--- rows of one cell-year, ordered by (meeting_date, meeting_id); any other status breaks a run
--- (gaps and islands)
+-- rows of one cell-year, ordered by (meeting_date, meeting_id); any other status breaks a run.
+-- An excused row's run is the number of other rows before it: one sort, not two (gaps and
+-- islands with a running count; the largest window of the model nationally)
 CREATE OR REPLACE TEMP TABLE _member_cell_streaks AS
 WITH seq AS (
     SELECT
         cell_id, year, member_id, status,
-        row_number() OVER (PARTITION BY cell_id, year, member_id
-                           ORDER BY meeting_date, meeting_id)
-      - row_number() OVER (PARTITION BY cell_id, year, member_id, status
-                           ORDER BY meeting_date, meeting_id)                AS run_id
+        count(*) FILTER (WHERE status IS DISTINCT FROM 'excused') OVER (
+            PARTITION BY cell_id, year, member_id ORDER BY meeting_date, meeting_id
+            ROWS UNBOUNDED PRECEDING)                                         AS run_id
     FROM _scope
     WHERE meeting_type IN ('regular', 'combined')
 ),
