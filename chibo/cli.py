@@ -98,10 +98,16 @@ def terminal_progress():
 
 def _run_flow(settings, rebuild: bool) -> dict:
     from chibo.pipeline import check_can_run, preflight
-    from chibo.prefect_env import configure_prefect_env, resolve_prefect_home
+    from chibo.prefect_env import configure_prefect_env, resolve_prefect_home, served_api_url
     check_can_run(settings)   # say why at once, before Prefect's server starts
     home = settings.warehouse.parent / ".prefect"
     preflight(settings, resolve_prefect_home(home))   # writable folders with room, in seconds
+    if not os.environ.get("PREFECT_API_URL", "").strip():
+        served = served_api_url()
+        if served:
+            os.environ["PREFECT_API_URL"] = served
+            print(f"Prefect: báo cáo lần chạy về máy chủ đang chạy {served} / reporting to the "
+                  "running server", file=sys.stderr)
     configure_prefect_env(home)
     from flows.nightly import nightly, set_progress   # imports prefect: after its environment
     set_progress(terminal_progress())

@@ -49,6 +49,7 @@ PY
 
 case "${1:-start}" in
   stop)
+    rm -f "$STATE/api_url"
     stop_group "$STATE/worker.pid"
     stop_group "$STATE/server.pid"
     echo "chibo: Prefect worker and server stopped"
@@ -88,6 +89,8 @@ if ! healthy; then
   stop_group "$STATE/server.pid"; exit 1
 fi
 echo " ok"
+# `chibo run` by hand reports to this server instead of starting its own (chibo.prefect_env)
+echo "$PREFECT_API_URL" >"$STATE/api_url"
 
 "$BIN/prefect" work-pool create "$POOL" --type process --overwrite >/dev/null
 "$BIN/prefect" --no-prompt deploy --all
@@ -108,6 +111,6 @@ chibo: Prefect is serving the nightly job
   schedule   chibo-nightly/chibo-nightly at 02:00 Asia/Ho_Chi_Minh
 
   run now:   PREFECT_API_URL=$PREFECT_API_URL $BIN/prefect deployment run chibo-nightly/chibo-nightly
-  report a local run here:  PREFECT_API_URL=$PREFECT_API_URL chibo run
+  hand runs: \`chibo run\` reports here by itself while this server answers (no server start)
   stop:      bash scripts/serve.sh stop
 EOF

@@ -186,3 +186,15 @@ def test_locate_repo_finds_this_clone_or_chibo_home(tmp_path, monkeypatch):
     monkeypatch.setenv("CHIBO_HOME", str(tmp_path))
     with pytest.raises(RuntimeError, match="not a chibo clone"):
         locate_repo()
+
+
+def test_a_hand_run_uses_the_served_server_only_when_it_answers(tmp_path, monkeypatch):
+    """No serve state, or a server that does not answer: the run starts its own (None)."""
+    from chibo.prefect_env import served_api_url
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    assert served_api_url() is None
+    (tmp_path / "serve").mkdir()
+    (tmp_path / "serve" / "api_url").write_text("http://127.0.0.1:9/api\n")   # nothing there
+    assert served_api_url(timeout=0.5) is None
+    (tmp_path / "serve" / "api_url").write_text("not a url\n")
+    assert served_api_url(timeout=0.5) is None

@@ -198,6 +198,24 @@ def test_deploy_schedule_and_worker_run(tmp_path, worked_example_raw):
         resp.raise_for_status()
         keys = {a["key"] for a in resp.json()}
         assert {"chibo-nightly-summary", "chibo-nightly-table"} <= keys
+
+        # --- a hand `chibo run` finds the served server (the file serve.sh writes) and
+        # reports there instead of starting an embedded one
+        (home / "serve").mkdir()
+        (home / "serve" / "api_url").write_text(api + "\n")
+        hand_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
+        hand = subprocess.run(
+            [str(BIN / "chibo"), "run", "--raw", str(raw), "--warehouse", str(warehouse),
+             "--exports", str(exports), "--as-of", "2026-03-16"],
+            env=hand_env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert hand.returncode == 0, hand.stderr[-3000:]
+        assert "máy chủ đang chạy" in hand.stderr
+        resp = http.post("/flow_runs/filter", json={})
+        resp.raise_for_status()
+        hand_runs = [r for r in resp.json() if r["id"] != flow_run_id]
+        assert [(r["state_type"], r["parameters"]["as_of"]) for r in hand_runs] == \
+            [("COMPLETED", "2026-03-16")]
+        timings["hand run"] = time.monotonic() - t0
         print(f"e2e timings (s since start): {timings}")
     finally:
         if http is not None:
