@@ -689,7 +689,9 @@ def _remember_published(con: duckdb.DuckDBPyConnection, database: str | None,
 
 
 def _keep_run_history(con: duckdb.DuckDBPyConnection, published: str) -> None:
-    """A rebuild starts from an empty file, but the runs it replaces stay in `runs`."""
+    """A rebuild starts from an empty file, but the runs it replaces stay in `runs`, and the
+    report files the published folder holds stay known (`report_files`: unchanged ones are
+    kept, those no longer written are removed at publish)."""
     try:
         cols = {r[0] for r in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
@@ -697,6 +699,8 @@ def _keep_run_history(con: duckdb.DuckDBPyConnection, published: str) -> None:
         if cols:
             sel = ", ".join(c for c, _ in wh.RUNS_COLUMNS if c in cols)
             con.execute(f"INSERT INTO runs ({sel}) SELECT {sel} FROM {published}.main.runs")
+        if _has_table_in(con, published, "report_files"):
+            con.execute(f"CREATE TABLE report_files AS FROM {published}.main.report_files")
     except duckdb.Error:
         pass   # runs of a damaged warehouse are lost with it
 

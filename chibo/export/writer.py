@@ -101,16 +101,19 @@ class ReportWriter:
     already holds with the same content (`published=None`: write every file)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, staged: Path, published: Path | None,
-                 as_of: dt.date, workers: int | None = None) -> None:
+                 as_of: dt.date, workers: int | None = None,
+                 pool_min_cells: int = POOL_MIN_CELLS) -> None:
         self.con, self.staged, self.published, self.as_of = con, staged, published, as_of
         self.workers = export_workers() if workers is None else workers
+        self.pool_min_cells = pool_min_cells
+        self.pool_started = False
         con.execute(REPORT_FILES_DDL)
         self.previous = {p: (d, b, a) for p, d, b, a in con.execute(
             "SELECT path, digest, bytes, as_of FROM report_files").fetchall()}
         self.entries: dict[str, _Entry] = {}
         self._cells = 0
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: deque[tuple[str, Future[Path]]] = deque()
+        self._pending: deque[Future[Path]] = deque()
 
     # -- deciding -------------------------------------------------------------------------
     def _rel(self, path: Path) -> str:
@@ -152,24 +155,24 @@ class ReportWriter:
 
     def _workbook(self, report: Report, heading: Heading, path: Path) -> None:
         self._cells += sum(s.frame.height * s.frame.width for s in report.sheets)
-        if self._pool is None and self.workers > 1 and self._cells >= POOL_MIN_CELLS:
+        if self._pool is None and self.workers > 1 and self._cells >= self.pool_min_cells:
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
+            self.pool_started = True
         if self._pool is None:
             write_xlsx(report, heading, path)
             return
         # a bounded queue: the frames waiting for a worker stay in this process's memory
         while len(self._pending) >= 2 * self.workers:
-            self._pending.popleft()[1].result()
-        self._pending.append((self._rel(path), self._pool.submit(write_xlsx, report, heading,
-                                                                 path)))
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(write_xlsx, report, heading, path))
 
     def close(self) -> list[Path]:
         """Wait for the pool; record every file of this export in `report_files` (those
         written and those kept); return the paths written."""
         try:
             while self._pending:
-                self._pending.popleft()[1].result()
+                self._pending.popleft().result()
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
@@ -178,10 +181,16 @@ class ReportWriter:
         for e in self.entries.values():
             if e.path is not None:
                 e.bytes = e.path.stat().st_size
+        files = pl.DataFrame(
+            [(rel, e.digest, e.bytes, e.as_of) for rel, e in sorted(self.entries.items())],
+            schema={"path": pl.String, "digest": pl.String, "bytes": pl.Int64,
+                    "as_of": pl.Date}, orient="row")
         self.con.execute("DELETE FROM report_files")
-        if self.entries:
-            self.con.executemany("INSERT INTO report_files VALUES (?, ?, ?, ?)", [
-                [rel, e.digest, e.bytes, e.as_of] for rel, e in sorted(self.entries.items())])
+        self.con.register("_report_files_now", files)
+        try:
+            self.con.execute("INSERT INTO report_files BY NAME SELECT * FROM _report_files_now")
+        finally:
+            self.con.unregister("_report_files_now")
         return written
 
     def abandon(self) -> None:

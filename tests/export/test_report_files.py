@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from chibo.export import write_exports
-from chibo.export.writer import POOL_MIN_CELLS, ReportWriter
+from chibo.export.writer import ReportWriter
 from chibo.pipeline import run_all
 from chibo.settings import Settings
 from tests.helpers import EXAMPLE
@@ -132,13 +132,12 @@ def test_big_exports_write_their_workbooks_in_worker_processes(base: Path, tmp_p
     run_all(_settings(base, FIRST))
     shutil.copy(base / "wh" / "chibo.duckdb", tmp_path / "a.duckdb")
     with duckdb.connect(str(tmp_path / "a.duckdb")) as con:
-        writer = ReportWriter(con, tmp_path / "pool", None, FIRST, workers=2)
-        writer._cells = POOL_MIN_CELLS                  # as if a big export had begun
+        writer = ReportWriter(con, tmp_path / "pool", None, FIRST, workers=2, pool_min_cells=1)
         from chibo.export.reports import Year, classification_report
         y = Year(con, 2025, FIRST)
         writer.report(classification_report(y), y.heading(), tmp_path / "pool")
-        assert writer._pool is not None
         written = writer.close()
+        assert writer.pool_started
     assert [p.name for p in written] == ["xep-loai-to-chuc-2025.csv", "xep-loai-to-chuc-2025.xlsx"]
     pool = openpyxl.load_workbook(tmp_path / "pool" / "xep-loai-to-chuc-2025.xlsx")
     here = openpyxl.load_workbook(base / "exports" / "2025" / "xep-loai-to-chuc-2025.xlsx")
