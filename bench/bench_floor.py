@@ -1,7 +1,7 @@
 """The acceptance comparison: chibo's full run against a plain-DuckDB floor on the same CSVs.
 
     .venv/bin/python bench/bench_floor.py [--repeats 3] [--districts 4]
-        [--workdir /tmp/chibo-floor] [--keep] [--regenerate]
+        [--prefect cold,warm,served] [--workdir /tmp/chibo-floor] [--keep] [--regenerate]
 
 1. generates a clean, national-shaped province of about 1,000 cells (chi bộ + chi bộ cơ sở)
    for 2023–2025 (seed 1, as-of 2026-01-31) into WORKDIR/raw-dN, reused while
@@ -20,8 +20,12 @@
      (`chibo.model.build_model`, shipped rulebooks, its data checks switched off) and
      `COPY … TO` CSV of org_year_classification and cell_year_metrics. No validation,
      quarantine, tree or reference checks, versioning, lineage, Prefect, exports or reports;
-   - chibo: `chibo run --raw … --warehouse <empty> --exports … --as-of 2026-01-31` (embedded
-     Prefect start-up with a fresh Prefect home, ingest, integrate, model, export, publish);
+   - chibo: `chibo run --raw … --warehouse <empty> --exports … --as-of 2026-01-31` (ingest,
+     integrate, model, export, publish), once per Prefect mode of `--prefect`: `cold` (a
+     fresh Prefect home: the embedded server creates its database, as on a machine's first
+     run), `warm` (an embedded server on a Prefect home used before: every later hand run),
+     `served` (reporting to a `prefect server` this bench starts, as a hand run does while
+     `make serve` runs);
 3. prints markdown: every run's wall seconds (`time.perf_counter` around `subprocess.run`),
    CPU seconds (user + system of the process tree) and the 1-min load average at its start,
    the medians and their ratio chibo / floor; chibo's seconds per stage (its warehouse's
@@ -36,16 +40,19 @@ repository; the run folders are removed unless `--keep`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import os
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -185,14 +192,14 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def timed(cmd: list[str], log: Path) -> dict[str, Any]:
+def timed(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run one measured process; wall and CPU seconds of its tree, load average at its start."""
     load = os.getloadavg()[0]
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
     with open(log, "w") as fh:
-        rc = subprocess.run(cmd, cwd=REPO, env=_env(), stdout=fh, stderr=subprocess.STDOUT,
-                            text=True).returncode
+        rc = subprocess.run(cmd, cwd=REPO, env={**_env(), **(env or {})}, stdout=fh,
+                            stderr=subprocess.STDOUT, text=True).returncode
     wall = time.perf_counter() - t0
     if rc:
         sys.stderr.write(log.read_text()[-5000:])
@@ -237,12 +244,14 @@ def run_floor(raw: Path, d: Path) -> dict[str, Any]:
     return {**t, **res}
 
 
-def run_chibo(raw: Path, d: Path) -> dict[str, Any]:
+def run_chibo(raw: Path, d: Path, env: dict[str, str]) -> dict[str, Any]:
     import duckdb
 
     wh = d / "chibo.duckdb"
+    env = {**env, "PREFECT_HOME": env.get("PREFECT_HOME") or str(d / "prefect-home")}
     t = timed([*chibo_command(), "run", "--raw", str(raw), "--warehouse", str(wh),
-               "--exports", str(d / "exports"), "--as-of", AS_OF.isoformat()], d / "chibo.log")
+               "--exports", str(d / "exports"), "--as-of", AS_OF.isoformat()], d / "chibo.log",
+              env)
     cols = ", ".join(f"seconds_{s}" for s in STAGES)
     with duckdb.connect(str(wh), read_only=True) as con:
         row = con.execute(f"SELECT {cols} FROM runs ORDER BY finished_at DESC LIMIT 1").fetchone()
@@ -299,9 +308,10 @@ def machine() -> str:
 
 
 def report(gen: dict[str, Any], runs: list[dict[str, Any]], agree: dict[str, int]) -> str:
+    sides = list(dict.fromkeys(r["side"] for r in runs))
     med = {(s, m): statistics.median(r[m] for r in runs if r["side"] == s)
-           for s in ("floor", "chibo") for m in ("wall", "cpu")}
-    chibo = [r for r in runs if r["side"] == "chibo"]
+           for s in sides for m in ("wall", "cpu")}
+    chibo = [r for r in runs if r["side"] != "floor"]
     floor = [r for r in runs if r["side"] == "floor"]
     org_years = chibo[-1]["rows"]["org_year_classification"]
     L = ["### Acceptance comparison: chibo's full run against the plain-DuckDB floor", "",
@@ -315,20 +325,23 @@ def report(gen: dict[str, Any], runs: list[dict[str, Any]], agree: dict[str, int
          "| # | run | wall s | CPU s | load (1 min) |", "| ---: | --- | ---: | ---: | ---: |"]
     for r in runs:
         L.append(f"| {r['n']} | {r['side']} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['load']:.2f} |")
-    L += [f"| median | {s} | {med[s, 'wall']:.1f} | {med[s, 'cpu']:.1f} | |"
-          for s in ("floor", "chibo")]
-    L += ["", f"**Ratio chibo / floor (median wall): "
-          f"{med['chibo', 'wall'] / med['floor', 'wall']:.2f}×** (target ≤ 2×, goal 1.5×); "
-          f"median CPU seconds: {med['chibo', 'cpu'] / med['floor', 'cpu']:.2f}× (less "
-          "sensitive to other load on the machine).", "",
-          "chibo's seconds per stage (its `runs` row; 'outside' = wall minus the stages: "
+    L += [f"| median | {s} | {med[s, 'wall']:.1f} | {med[s, 'cpu']:.1f} | |" for s in sides]
+    L += ["", "Ratio chibo / floor (median wall; median CPU seconds, less sensitive to other "
+          "load), target ≤ 2×, goal 1.5×. Prefect modes: `cold` = a fresh warehouse folder and "
+          "Prefect home (the first run on a machine: Prefect creates its database), `warm` = "
+          "a Prefect home used before (every later hand run), `served` = reporting to a "
+          "running Prefect server (`make serve`, which a hand run finds by itself):", ""]
+    L += [f"- **{s}: {med[s, 'wall'] / med['floor', 'wall']:.2f}×** wall, "
+          f"{med[s, 'cpu'] / med['floor', 'cpu']:.2f}× CPU" for s in sides if s != "floor"]
+    L += ["", "chibo's seconds per stage (its `runs` row; 'outside' = wall minus the stages: "
           "process and Prefect start-up, lock, copies, exit):", "",
-          "| # | " + " | ".join(STAGES) + " | outside | wall |",
-          "| ---: | " + " | ".join("---:" for _ in STAGES) + " | ---: | ---: |"]
+          "| # | mode | " + " | ".join(STAGES) + " | outside | wall |",
+          "| ---: | --- | " + " | ".join("---:" for _ in STAGES) + " | ---: | ---: |"]
     for r in chibo:
         st = r["stages"]
         outside = r["wall"] - sum(v or 0 for v in st.values())
-        L.append(f"| {r['n']} | " + " | ".join(f"{st.get(s) or 0:.1f}" for s in STAGES)
+        L.append(f"| {r['n']} | {r['side']} | " + " | ".join(f"{st.get(s) or 0:.1f}"
+                                                          for s in STAGES)
                  + f" | {outside:.1f} | {r['wall']:.1f} |")
     L += ["", "The floor's seconds (inside its process: read CSVs / chibo's model / COPY):", "",
           "| # | load | model | copy | wall |", "| ---: | ---: | ---: | ---: | ---: |"]
@@ -348,14 +361,84 @@ def report(gen: dict[str, Any], runs: list[dict[str, Any]], agree: dict[str, int
     return "\n".join(L)
 
 
-def measure(raw: Path, runs_dir: Path, repeats: int) -> list[dict[str, Any]]:
+PREFECT_MODES = ("cold", "warm", "served")
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def prefect_modes(wanted: list[str], work: Path, raw: Path) -> Iterator[dict[str, dict[str, str]]]:
+    """Each chibo side's environment: `cold` a fresh Prefect home per run; `warm` one home,
+    prepared by an untimed run first; `served` a `prefect server` started here (waited on
+    its health) and stopped at the end."""
+    import urllib.request
+
+    modes: dict[str, dict[str, str]] = {}
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        for mode in wanted:
+            if mode == "cold":
+                modes["chibo-cold"] = {}
+            elif mode == "warm":
+                home = work / "prefect-warm"
+                shutil.rmtree(home, ignore_errors=True)
+                env = {"PREFECT_HOME": str(home)}
+                scratch = work / "warm-up"
+                shutil.rmtree(scratch, ignore_errors=True)
+                scratch.mkdir(parents=True)
+                run_chibo(raw, scratch, env)
+                shutil.rmtree(scratch, ignore_errors=True)
+                modes["chibo-warm"] = env
+            else:
+                home = work / "prefect-served"
+                shutil.rmtree(home, ignore_errors=True)
+                home.mkdir(parents=True)
+                api = f"http://127.0.0.1:{_free_port()}/api"
+                env = {"PREFECT_HOME": str(home)}
+                with open(work / "prefect-server.log", "wb") as log:
+                    server = subprocess.Popen(
+                        [str(Path(sys.executable).parent / "prefect"), "server", "start",
+                         "--host", "127.0.0.1", "--port", api.split(":")[2].split("/")[0],
+                         "--no-ui"], env={**_env(), **env}, stdout=log,
+                        stderr=subprocess.STDOUT, start_new_session=True)
+                deadline = time.monotonic() + 180
+                while True:
+                    try:
+                        with urllib.request.urlopen(f"{api}/health", timeout=2) as answer:
+                            if answer.status == 200:
+                                break
+                    except OSError:
+                        pass
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit(f"prefect server did not start (log: {log.name})")
+                    time.sleep(0.5)
+                modes["chibo-served"] = {**env, "PREFECT_API_URL": api}
+        yield modes
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+
+
+def measure(raw: Path, runs_dir: Path, repeats: int,
+            modes: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """Alternately: the floor, then chibo in each Prefect mode (its environment)."""
     runs: list[dict[str, Any]] = []
     for n in range(1, repeats + 1):
-        for side, fn in (("floor", run_floor), ("chibo", run_chibo)):
+        for side in ["floor", *modes]:
             d = runs_dir / f"{side}-{n}"
             shutil.rmtree(d, ignore_errors=True)
             d.mkdir(parents=True)
-            r = {"n": n, "side": side, **fn(raw, d)}
+            res = run_floor(raw, d) if side == "floor" else run_chibo(raw, d, modes[side])
+            r = {"n": n, "side": side, **res}
             print(f"{side} {n}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, "
                   f"load {r['load']:.2f}", file=sys.stderr, flush=True)
             runs.append(r)
@@ -369,6 +452,8 @@ def main() -> None:
                     help="districts of the 18 kept (≈ 250 cells each; 4 ≈ 1,000 cells)")
     ap.add_argument("--workdir", default="/tmp/chibo-floor")
     ap.add_argument("--keep", action="store_true", help="keep the run folders")
+    ap.add_argument("--prefect", default="cold,warm,served",
+                    help="how chibo's runs meet Prefect (a list of cold, warm, served)")
     ap.add_argument("--regenerate", action="store_true")
     ap.add_argument("--child", choices=["generate", "floor"], help=argparse.SUPPRESS)
     ap.add_argument("--raw", help=argparse.SUPPRESS)
@@ -389,12 +474,17 @@ def main() -> None:
     print(f"data ready in {raw} ({gen['cells']:,} cells, {gen['attendance_rows']:,} attendance "
           f"rows{', reused' if gen['reused'] else ''})", file=sys.stderr, flush=True)
     runs_dir = work / f"runs-d{a.districts}"
-    try:
-        runs = measure(raw, runs_dir, a.repeats)
-        agree = agreement(runs_dir / f"floor-{a.repeats}", runs_dir / f"chibo-{a.repeats}")
-    finally:
-        if not a.keep:
-            shutil.rmtree(runs_dir, ignore_errors=True)
+    wanted = [m.strip() for m in a.prefect.split(",") if m.strip()]
+    if not wanted or set(wanted) - set(PREFECT_MODES):
+        raise SystemExit(f"--prefect: a list of {', '.join(PREFECT_MODES)}")
+    with prefect_modes(wanted, work, raw) as modes:
+        try:
+            runs = measure(raw, runs_dir, a.repeats, modes)
+            agree = agreement(runs_dir / f"floor-{a.repeats}",
+                              runs_dir / f"{next(iter(modes))}-{a.repeats}")
+        finally:
+            if not a.keep:
+                shutil.rmtree(runs_dir, ignore_errors=True)
     out = report(gen, runs, agree)
     print(out)
     stem = work / f"result-floor-d{a.districts}"

@@ -28,7 +28,8 @@ def main() -> int:
         [sys.executable, str(HERE / "bench_read_validate.py")],
         [sys.executable, str(HERE / "bench_pipeline.py"), "--provinces", "1",
          "--workdir", a.workdir],
-        [sys.executable, str(HERE / "bench_floor.py"), "--repeats", "1", "--workdir", a.workdir],
+        [sys.executable, str(HERE / "bench_floor.py"), "--repeats", "1", "--prefect", "warm",
+         "--workdir", a.workdir],
     ]
     for cmd in steps:
         print("$", " ".join(cmd[1:]), flush=True)
