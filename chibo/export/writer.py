@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import multiprocessing
 import os
 from array import array
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,7 @@ import polars as pl
 
 from chibo.export.workbook import Heading, Report, write_csv, write_text, write_xlsx
 
+log = logging.getLogger(__name__)
 POOL_MIN_CELLS = 200_000
 REPORT_FILES_DDL = ("CREATE TABLE IF NOT EXISTS report_files (path VARCHAR, digest VARCHAR, "
                     "bytes BIGINT, as_of DATE)")
@@ -113,7 +116,7 @@ class ReportWriter:
         self.entries: dict[str, _Entry] = {}
         self._cells = 0
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: deque[Future[Path]] = deque()
+        self._pending: deque[tuple[Future[Path], tuple[Report, Heading, Path]]] = deque()
 
     # -- deciding -------------------------------------------------------------------------
     def _rel(self, path: Path) -> str:
@@ -164,15 +167,32 @@ class ReportWriter:
             return
         # a bounded queue: the frames waiting for a worker stay in this process's memory
         while len(self._pending) >= 2 * self.workers:
-            self._pending.popleft().result()
-        self._pending.append(self._pool.submit(write_xlsx, report, heading, path))
+            self._wait_oldest()
+        job = (report, heading, path)
+        self._pending.append((self._pool.submit(write_xlsx, *job), job))
+
+    def _wait_oldest(self) -> None:
+        """The oldest queued workbook written. A pool that broke (a worker killed, or a
+        calling script without a `__main__` guard, which the spawned workers re-run) does not
+        fail the export: what it had not written is written here, with a warning."""
+        future, job = self._pending.popleft()
+        try:
+            future.result()
+        except BrokenProcessPool as exc:
+            log.warning("workbook writers stopped (%s); writing the rest in this process", exc)
+            jobs = [job, *(j for _, j in self._pending)]
+            self._pending.clear()
+            self.abandon()
+            self.workers = 1
+            for report, heading, path in jobs:
+                write_xlsx(report, heading, path)
 
     def close(self) -> list[Path]:
         """Wait for the pool; record every file of this export in `report_files` (those
         written and those kept); return the paths written."""
         try:
             while self._pending:
-                self._pending.popleft().result()
+                self._wait_oldest()
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)

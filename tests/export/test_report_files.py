@@ -143,3 +143,36 @@ def test_big_exports_write_their_workbooks_in_worker_processes(base: Path, tmp_p
     here = openpyxl.load_workbook(base / "exports" / "2025" / "xep-loai-to-chuc-2025.xlsx")
     assert [[c for c in r] for r in pool.active.iter_rows(values_only=True)] == \
         [[c for c in r] for r in here.active.iter_rows(values_only=True)]
+
+
+NO_MAIN_GUARD = '''
+import datetime as dt, logging, sys
+from pathlib import Path
+import duckdb, polars as pl
+from chibo.export.workbook import Heading, Report, Sheet
+from chibo.export.writer import ReportWriter
+logging.basicConfig(level=logging.WARNING)
+out = Path(sys.argv[1])
+writer = ReportWriter(duckdb.connect(), out, None, dt.date(2026, 3, 15), workers=2,
+                      pool_min_cells=1)
+frame = pl.DataFrame({"Mã": ["A", "B"], "Số": [1, 2]})
+writer.report(Report.single("thu", Sheet("Thu", "THỬ", frame)),
+              Heading("Tỉnh", dt.date(2026, 3, 15)), out)
+print(sorted(p.name for p in writer.close()))
+'''
+
+
+def test_a_calling_script_without_a_main_guard_still_gets_its_workbooks(tmp_path: Path):
+    """The spawned writers re-run such a script and die: the export writes the workbooks in
+    its own process instead of failing."""
+    import subprocess
+    import sys
+    script = tmp_path / "export_script.py"
+    script.write_text(NO_MAIN_GUARD, encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script), str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip().splitlines()[-1] == "['thu.csv', 'thu.xlsx']"
+    assert "writing the rest in this process" in run.stderr
+    ws = openpyxl.load_workbook(tmp_path / "out" / "thu.xlsx").active
+    assert any(row[:2] == ("A", 1) for row in ws.iter_rows(values_only=True))
