@@ -235,9 +235,9 @@ def current_umask() -> int:
 def publish_exports(staged: Path, exports: Path,
                     after_each: Callable[[Path], None] | None = None,
                     remove: list[str] | None = None) -> int:
-    """Move a run's reports over the published ones, file by file (each an atomic rename),
-    then delete `remove` (paths relative to `exports`: reports of the last export this run no
-    longer writes, such as the error list of a unit that has no errors left). Each file gets
+    """Delete `remove` (paths relative to `exports`: reports of the last export this run no
+    longer writes, such as the error list of a unit that has no errors left), then move the
+    run's reports over the published ones, file by file (each an atomic rename). Each file gets
     the mode the umask allows (`tempfile.mkstemp` makes 0600 files). Returns the number of
     files moved."""
     root = exports.resolve()
