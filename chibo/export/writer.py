@@ -6,7 +6,8 @@ most of the export) costs the same whatever changed. So each file's content has 
 everything the file shows except the as-of date of its title block — kept in `report_files`
 with the file's size. A file whose digest and size equal what the published folder holds is
 not written again: it stays as published, with the as-of date of the run that last changed it
-(`report_files.as_of`).
+(`report_files.as_of`). The digest also covers the code that lays files out (`layout`), so a
+chibo that writes them differently rewrites them all.
 
 Workbooks are written in a pool of processes (`CHIBO_EXPORT_WORKERS`, default the machine's
 cores, at most 2) once the run's workbooks add up to `POOL_MIN_CELLS` cells: a small export
@@ -15,6 +16,7 @@ cores, at most 2) once the run's workbooks add up to `POOL_MIN_CELLS` cells: a s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import multiprocessing
@@ -29,6 +31,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from chibo.export import workbook
 from chibo.export.workbook import Heading, Report, write_csv, write_text, write_xlsx
 
 log = logging.getLogger(__name__)
@@ -56,9 +59,17 @@ def _frame_digest(h: hashlib._Hash, df: pl.DataFrame) -> None:
             h.update(array("Q", df.hash_rows(seed=seed).to_list()).tobytes())
 
 
+@functools.cache
+def layout() -> bytes:
+    """What lays a file out besides its content: the code that writes CSVs and workbooks
+    (a new chibo that formats them differently rewrites every file) and the polars version
+    (its row hashes are stable within one version only)."""
+    return pl.__version__.encode() + hashlib.sha256(
+        Path(workbook.__file__).read_bytes()).digest()
+
+
 def _new_hash() -> hashlib._Hash:
-    # polars keeps row hashes stable within one version only: another version rewrites all
-    return hashlib.sha256(pl.__version__.encode())
+    return hashlib.sha256(layout())
 
 
 def csv_digest(df: pl.DataFrame) -> str:

@@ -171,3 +171,18 @@ def test_a_calling_script_without_a_main_guard_still_gets_its_workbooks(tmp_path
     assert "writing the rest in this process" in run.stderr
     ws = openpyxl.load_workbook(tmp_path / "out" / "thu.xlsx").active
     assert any(row[:2] == ("A", 1) for row in ws.iter_rows(values_only=True))
+
+
+def test_a_new_layout_writes_every_file_again(base: Path, tmp_path: Path, monkeypatch):
+    """Same content, other writing code (a chibo upgrade that formats workbooks differently):
+    nothing published may keep the old layout."""
+    from chibo.export import writer
+    run_all(_settings(base, FIRST))
+    published = base / "exports"
+    shutil.copy(base / "wh" / "chibo.duckdb", tmp_path / "copy.duckdb")
+    with duckdb.connect(str(tmp_path / "copy.duckdb")) as con:
+        assert write_exports(con, tmp_path / "same", FIRST, published=published) == []
+        monkeypatch.setattr(writer, "layout", lambda: b"another layout")
+        again = write_exports(con, tmp_path / "again", FIRST, published=published)
+    assert {p.relative_to(tmp_path / "again").as_posix() for p in again} == \
+        set(_files(published))
