@@ -658,11 +658,6 @@ def _published_attached(con: duckdb.DuckDBPyConnection, published: Path) -> Iter
         con.execute("DETACH published_wh")
 
 
-def _has_table_in(con: duckdb.DuckDBPyConnection, database: str, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
-        "AND table_name = ?", [database, name]).fetchall()[0][0])
-
 
 def _remember_published(con: duckdb.DuckDBPyConnection, database: str | None,
                         files: bool) -> None:
@@ -672,13 +667,12 @@ def _remember_published(con: duckdb.DuckDBPyConnection, database: str | None,
     loaded file (empty for a rebuild, which reads every file anew). `database`: where the
     published state is (the run's own database for a run, which starts from a copy of it)."""
     try:
-        levels = "WHERE false"
-        if database and _has_table_in(con, database, "org_year_classification"):
-            levels = f"FROM {database}.main.org_year_classification"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {PREVIOUS_LEVELS} AS SELECT "
-                    + ("org_id, year, level " if levels != "WHERE false" else
-                       "NULL::VARCHAR AS org_id, NULL::INTEGER AS year, NULL::VARCHAR AS level ")
-                    + levels)
+        if database and _has_table(con, "org_year_classification", database):
+            levels = f"SELECT org_id, year, level FROM {database}.main.org_year_classification"
+        else:
+            levels = ("SELECT NULL::VARCHAR AS org_id, NULL::INTEGER AS year, "
+                      "NULL::VARCHAR AS level WHERE false")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {PREVIOUS_LEVELS} AS {levels}")
     except duckdb.Error:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{PREVIOUS_LEVELS}")
     con.execute(f"""
@@ -699,7 +693,7 @@ def _keep_run_history(con: duckdb.DuckDBPyConnection, published: str) -> None:
         if cols:
             sel = ", ".join(c for c, _ in wh.RUNS_COLUMNS if c in cols)
             con.execute(f"INSERT INTO runs ({sel}) SELECT {sel} FROM {published}.main.runs")
-        if _has_table_in(con, published, "report_files"):
+        if _has_table(con, "report_files", published):
             con.execute(f"CREATE TABLE report_files AS FROM {published}.main.report_files")
     except duckdb.Error:
         pass   # runs of a damaged warehouse are lost with it
@@ -1107,9 +1101,11 @@ def _run_row(ctx: RunContext) -> dict[str, Any]:
         "seconds_model": sec.get("model"), "seconds_export": sec.get("export")}
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
-                            "AND schema_name = 'main'", [name]).fetchall()[0][0])
+def _has_table(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:
+    """Is there a table `name` in `database`'s main schema (default: the run's own)?"""
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ? "
+        "AND database_name = coalesce(?, current_database())", [name, database]).fetchall()[0][0])
 
 
 def run_log_path(settings: Settings | Path) -> Path:

@@ -19,7 +19,6 @@ root organisation's own list. So the lists of the cấp trên cơ sở plus the 
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 
@@ -235,8 +234,7 @@ def _sheet(title: str, rows: pl.DataFrame) -> Sheet:
                  empty_text="Không có dữ liệu lỗi.")
 
 
-def write_error_lists(con: duckdb.DuckDBPyConnection, writer: ReportWriter,
-                      as_of: dt.date) -> None:
+def write_error_lists(con: duckdb.DuckDBPyConnection, writer: ReportWriter) -> None:
     """`du-lieu-loi.csv`/.xlsx and `loi-theo-don-vi/<org_id>-<name>.xlsx`: one per cấp trên
     cơ sở of the latest year's tree (and any other with errors), one per đảng bộ cơ sở or chi
     bộ cơ sở with errors, and the province's own (rows no cấp trên cơ sở owns). A unit's list
@@ -246,7 +244,7 @@ def write_error_lists(con: duckdb.DuckDBPyConnection, writer: ReportWriter,
     root = con.execute("SELECT org_id, name FROM org_years WHERE year = ? AND depth = 0 "
                        "ORDER BY tree_order LIMIT 1", [latest]).fetchall()
     root_id, issuer = root[0] if root else ("", "")
-    heading = Heading(issuer, as_of)
+    heading = Heading(issuer, writer.as_of)
     writer.report(Report.single(ERRORS_FILE, _sheet("Danh sách dữ liệu lỗi", rows)), heading,
                   writer.staged)
 

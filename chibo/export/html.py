@@ -24,7 +24,6 @@ import plotly.graph_objects as go
 import plotly.offline
 
 if TYPE_CHECKING:
-
     from chibo.export.reports import Year
 
 LEVEL_CODES = ("excellent", "good", "completed", "failed")

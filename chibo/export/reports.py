@@ -518,7 +518,7 @@ def write_exports(con: duckdb.DuckDBPyConnection, exports_dir: Path, as_of: dt.d
                         removal_report(y), audit_report(y)):
                 writer.report(rep, y.heading(), ydir)
             writer.text(render(y), ydir / f"bao-cao-{year}.html")
-        write_error_lists(con, writer, as_of)
+        write_error_lists(con, writer)
     except BaseException:
         writer.abandon()
         raise

@@ -93,12 +93,8 @@ def text_digest(text: str, as_of: dt.date) -> str:
     """A text report's content without its as-of date (in the forms the reports print)."""
     for form in (as_of.isoformat(), as_of.strftime("%d/%m/%Y")):
         text = text.replace(form, "")
-    return _digest_bytes(text.encode())
-
-
-def _digest_bytes(data: bytes) -> str:
     h = _new_hash()
-    h.update(data)
+    h.update(text.encode())
     return h.hexdigest()
 
 
