@@ -781,10 +781,8 @@ def effective_as_of(as_of: dt.date) -> dict[str, Any]:
     that ended on or before it (so the last month-end on or before it decides), which years are
     complete, and the years it classifies run to the as-of year. Two as-of dates of one month
     give the same tables (organisation dates inside the month aside: see `fingerprint`)."""
-    first = as_of.replace(day=1)
-    next_month = (first + dt.timedelta(days=32)).replace(day=1)
-    month_end = as_of if as_of == next_month - dt.timedelta(days=1) else \
-        first - dt.timedelta(days=1)
+    from chibo.model import last_month_end
+    month_end = last_month_end(as_of)
     last_complete = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
     return {"month_end": month_end.isoformat(), "year": as_of.year,
             "last_complete_year": last_complete}
@@ -875,14 +873,17 @@ def integrate(ctx: RunContext) -> dict:
 
 def _integrate(ctx: RunContext) -> dict:
     from chibo.integrate import current_counts, integrate_all
+    from chibo.model import keep_meeting_facts
 
+    def work() -> Any:
+        keep_meeting_facts(ctx.con)   # the years the model keeps need them
+        return integrate_all(ctx.con, ctx.settings.allow_shrink, ctx.settings.as_of,
+                             _quota_share(ctx.rules))
     if _nothing_changed(ctx):
         ctx.skipped.update({"integrate", "model"})
         s = ctx.timed("integrate", lambda: current_counts(ctx.con))
     else:
-        s = ctx.timed("integrate", lambda: integrate_all(ctx.con, ctx.settings.allow_shrink,
-                                                         ctx.settings.as_of,
-                                                         _quota_share(ctx.rules)))
+        s = ctx.timed("integrate", work)
     ctx.results["integrate"] = s
     ctx.results["files_by_status"] = dict(ctx.con.execute(
         "SELECT status, count(*) FROM files WHERE NOT superseded GROUP BY status").fetchall())

@@ -41,6 +41,10 @@ TABLES: dict[str, tuple[str, str]] = {
                      "writes only the files whose content changed",
                      "Mọi tệp báo cáo của lần xuất gần nhất và dấu nội dung: mỗi lần chạy chỉ "
                      "ghi lại các tệp có nội dung thay đổi"),
+    "model_year_inputs": ("A digest per year of everything the model read for that year: a "
+                          "run derives again only the years whose digest changed",
+                          "Dấu dữ liệu đầu vào của từng năm: mỗi lần chạy chỉ tính lại các năm "
+                          "có dữ liệu đầu vào thay đổi"),
     "org_years": ("The tree of each year: every org with an active month, its version of that year, "
                   "depth, path and report order",
                   "Cây tổ chức của từng năm: mọi tổ chức có tháng hoạt động, phiên bản áp dụng trong năm, "
@@ -274,6 +278,12 @@ COLUMNS.update({
     ("runs", "rebuild"): ("The run rebuilt the warehouse from raw/", "Lần chạy dựng lại kho từ raw/"),
     ("runs", "message"): ("Message of the run", "Thông báo của lần chạy"),
     ("runs", "error"): ("Error that stopped the run", "Lỗi làm dừng lần chạy"),
+    ("model_year_inputs", "inputs_digest"): (
+        "Hash of the year's meetings, attendance, assessments and ratings, the whole tree and "
+        "register, the rulebooks, the model's code and the as-of date's last month-end in the "
+        "year",
+        "Dấu của các cuộc họp, điểm danh, đánh giá, xếp loại của năm, cây tổ chức, sổ đảng viên, "
+        "sổ quy tắc, mã mô hình và tháng cuối đã kết thúc trong năm"),
     ("report_files", "path"): ("The file, relative to the exports folder",
                                "Tệp, tính từ thư mục báo cáo"),
     ("report_files", "digest"): ("Hash of everything the file shows except its as-of date",

@@ -23,10 +23,19 @@ Python only prepares two small parameter tables, `model_params(as_of)` and
 `rulebook_years` (one row per year: the year's rulebook and its thresholds as integer
 numerators/denominators) plus `rulebook_levels`; the SQL joins on year and never hard-codes a
 threshold. Idempotent: computed columns of `meetings` from an earlier run are dropped first.
+
+Years are independent of one another (every stage joins on year; the register and the tree
+are read whole). So the model derives only the years whose inputs changed since the last
+build: `model_year_inputs` holds a digest per year of everything the year reads (its
+meetings, attendance, assessments and ratings; the whole tree and register; the rulebooks;
+the model's code; the last month-end of the as-of date inside the year). The other years'
+rows of the per-year tables (YEAR_TABLES) and of `meetings` are kept as they are. A warehouse
+without digests, or whose earlier model tables are missing, is derived whole.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from fractions import Fraction
 from importlib import resources
@@ -66,6 +75,22 @@ MEETING_COMPUTED = (
     "unexcused", "attendance_rate", "speaking_rate", "materials_late", "meets_standard",
     "standard_failures",
 )
+
+# the model's tables with one row per (..., year), each with the order it is written in
+YEAR_TABLES: dict[str, str] = {
+    "org_months": "org_id, year, month",
+    "org_years": "year, tree_order",
+    "member_years": "member_id, year",
+    "cell_year_metrics": "org_id, year",
+    "org_year_classification": "org_id, year",
+    "member_rating_audit": "member_id, year",
+}
+INPUTS_TABLE = "model_year_inputs"
+# meetings' computed columns as the last model left them (integrate rewrites `meetings`)
+PREVIOUS_MEETING_FACTS = "_previous_meeting_facts"
+# integrated tables read per year (by the year column, or a meeting's year) and whole
+_YEAR_READS = ("assessments", "member_ratings", "official_ratings")
+_WHOLE_READS = ("org_units", "members")
 
 # rulebook_years column prefix -> threshold name (stored as <prefix>_num / <prefix>_den)
 RATIO_COLUMNS = {
@@ -172,11 +197,116 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     con.execute(sql)
 
 
+def last_month_end(as_of: dt.date) -> dt.date:
+    """The last month-end on or before `as_of`: the model counts the months and quarters that
+    ended by then, so two as-of dates of one month give the same tables."""
+    first = as_of.replace(day=1)
+    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    return as_of if as_of == next_month - dt.timedelta(days=1) else first - dt.timedelta(days=1)
+
+
+def keep_meeting_facts(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep meetings' computed columns before integrate rewrites `meetings`: the years the
+    next model does not derive take theirs from here. Nothing when no model has run."""
+    cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'meetings' "
+        "AND schema_name = 'main' AND NOT internal").fetchall()}
+    if not set(MEETING_COMPUTED) <= cols:
+        return
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {PREVIOUS_MEETING_FACTS} AS
+        SELECT meeting_id, year(meeting_date)::INTEGER AS year,
+               {", ".join(MEETING_COMPUTED)}
+        FROM meetings""")
+
+
+def _row_hash(con: duckdb.DuckDBPyConnection, table: str, alias: str) -> str:
+    """A row's hash over the columns the model reads: where it came from only for `meetings`,
+    which carries it (a row sent again unchanged changes no other year)."""
+    skip = MEETING_COMPUTED if table == "meetings" else ("source_file", "source_row")
+    cols = [r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
+        "AND database_name = current_database() ORDER BY column_index", [table]).fetchall()
+            if r[0] not in skip]
+    return "hash(" + ", ".join(f'{alias}."{c}"' for c in cols) + ")"
+
+
+def input_digests(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet,
+                  years: list[int]) -> dict[int, str]:
+    """A digest per year of everything the model reads for that year (see the module
+    docstring): equal digests, equal rows of that year."""
+    whole = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted([*package.glob("sql/*.sql"), package / "__init__.py",
+                        package.parent / "contract.py", package.parent / "rulebooks.py"]):
+        whole.update(path.name.encode() + path.read_bytes())
+    whole.update(repr(rules.rulebooks).encode())
+    # order-free sums of row hashes (keys are unique, so no two rows cancel out)
+    parts = [f"SELECT NULL::INTEGER AS year, '{t}' AS part, count(*) AS n, "
+             f"sum({_row_hash(con, t, 't')}) AS h FROM {t} t" for t in _WHOLE_READS]
+    parts.append(f"SELECT year(t.meeting_date)::INTEGER, 'meetings', count(*), "
+                 f"sum({_row_hash(con, 'meetings', 't')}) FROM meetings t GROUP BY 1")
+    parts.append(f"SELECT year(m.meeting_date)::INTEGER, 'attendance', count(*), "
+                 f"sum({_row_hash(con, 'attendance', 't')}) "
+                 "FROM attendance t JOIN meetings m USING (meeting_id) GROUP BY 1")
+    parts += [f"SELECT t.year::INTEGER, '{t}', count(*), sum({_row_hash(con, t, 't')}) "
+              f"FROM {t} t GROUP BY 1" for t in _YEAR_READS]
+    rows = con.execute(" UNION ALL ".join(parts) + " ORDER BY 1 NULLS FIRST, 2").fetchall()
+    for year, part, n, h in rows:
+        if year is None:
+            whole.update(f"{part}:{n}:{h};".encode())
+    month_end = last_month_end(as_of)
+    out = {}
+    for year in years:
+        h = whole.copy()
+        # what the as-of date changes in a year: its months ended by the last month-end
+        h.update(min(max(month_end, dt.date(year - 1, 12, 31)), dt.date(year, 12, 31))
+                 .isoformat().encode())
+        for y, part, n, digest in rows:
+            if y == year:
+                h.update(f"{part}:{n}:{digest};".encode())
+        out[year] = h.hexdigest()
+    return out
+
+
+def _derived_before(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """The digests of the years the warehouse's model tables hold; none (derive every year)
+    when a table is missing or meetings' earlier computed columns were not kept."""
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "OR (temporary AND table_name = ?)", [PREVIOUS_MEETING_FACTS]).fetchall()}
+    if not {INPUTS_TABLE, PREVIOUS_MEETING_FACTS, *YEAR_TABLES} <= tables:
+        return {}
+    return dict(con.execute(f"SELECT year, inputs_digest FROM {INPUTS_TABLE}").fetchall())
+
+
+def _keep_years(con: duckdb.DuckDBPyConnection, kept: list[int]) -> None:
+    """Set aside the rows of the years not derived now (`_kept_<table>`,
+    `_kept_meeting_facts`) while the SQL rebuilds the tables with the derived years."""
+    years = "[" + ", ".join(map(str, kept)) + "]::INTEGER[]"
+    for table in YEAR_TABLES if kept else ():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _kept_{table} AS "
+                    f"SELECT * FROM {table} WHERE list_contains({years}, year)")
+    facts = (f"SELECT * EXCLUDE (year) FROM {PREVIOUS_MEETING_FACTS} "
+             f"WHERE list_contains({years}, year)" if kept else
+             "SELECT NULL::VARCHAR AS meeting_id, "
+             + ", ".join(f"NULL AS {c}" for c in MEETING_COMPUTED) + " WHERE false")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _kept_meeting_facts AS {facts}")
+
+
+def _merge_kept_years(con: duckdb.DuckDBPyConnection) -> None:
+    for table, order in YEAR_TABLES.items():
+        con.execute(f"""
+            CREATE OR REPLACE TABLE {table} AS
+            SELECT * FROM (SELECT * FROM {table} UNION ALL BY NAME SELECT * FROM _kept_{table})
+            ORDER BY {order}""")
+
+
 def build_model(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) -> dict:
     """(Re)create cell_year_metrics, org_year_classification and meetings' computed columns.
 
-    Returns a summary: {"as_of", "years": {year: {"rulebook", "orgs", "levels": {level: n},
-    "not_classified", "four_good", "cells"}}}.
+    Returns a summary: {"as_of", "years_derived": [year, ...], "years": {year: {"rulebook",
+    "orgs", "levels": {level: n}, "not_classified", "four_good", "cells"}}}.
     """
     own_tx = True
     try:
@@ -185,20 +315,35 @@ def build_model(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) 
         own_tx = False                      # the caller holds a transaction
     try:
         years = _years(con, as_of)
-        _params(con, as_of, rules, years)
+        digests = input_digests(con, as_of, rules, years)
+        before = _derived_before(con)
+        derived = [y for y in years if before.get(y) != digests[y]]
+        kept = [y for y in years if y not in derived]
+        _keep_years(con, kept)
+        _params(con, as_of, rules, derived)
         meeting_columns = _meeting_columns(con)
         write_rulebook_tables(con, rules, years)
         conditions = ", ".join(CONDITIONS)
+        # the attendance of the meetings of the years derived (all of it when every year is)
+        attendance = "attendance" if not kept else (
+            "(SELECT a.* FROM attendance a SEMI JOIN meetings m ON m.meeting_id = a.meeting_id "
+            "AND year(m.meeting_date) IN (SELECT year FROM rulebook_years))")
         for name, subst in SQL_STAGES:
             sql = sql_text(name)
             for k, v in {"meeting_columns": meeting_columns, "conditions": conditions,
-                         **subst}.items():
+                         "attendance": attendance, **subst}.items():
                 sql = sql.replace("{" + k + "}", v)
             left = _PLACEHOLDER.search(sql)
             if left:   # a typo in a placeholder would otherwise run as a SQL struct or fail late
                 raise ValueError(f"{name}: placeholder {left.group(0)} left unfilled")
             _run(con, sql)
+        if kept:
+            _merge_kept_years(con)
+        con.execute(f"CREATE OR REPLACE TABLE {INPUTS_TABLE} (year INTEGER, inputs_digest VARCHAR)")
+        if digests:
+            con.executemany(f"INSERT INTO {INPUTS_TABLE} VALUES (?, ?)", sorted(digests.items()))
         summary = _summary(con, as_of)
+        summary["years_derived"] = derived
         _drop_work_tables(con)
         run_data_checks(con)
         if own_tx:

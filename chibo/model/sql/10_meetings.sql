@@ -1,6 +1,7 @@
 -- Stage 1: meeting facts and the meeting standard (rules.md "Meeting standard").
--- One row per meeting; `rulebook_years` gives the thresholds of the meeting's year,
--- min_minutes follows the meeting's date (combined meetings from HD 42's date: 120).
+-- One row per meeting of the years derived (those of `rulebook_years`); `rulebook_years`
+-- gives the thresholds of the meeting's year, min_minutes follows the meeting's date
+-- (combined meetings from HD 42's date: 120).
 
 CREATE OR REPLACE TEMP TABLE _attendance_by_meeting AS
 SELECT
@@ -10,7 +11,7 @@ SELECT
     count(*) FILTER (WHERE status = 'excused')                        AS excused,
     count(*) FILTER (WHERE status = 'unexcused')                      AS unexcused,
     count(*) FILTER (WHERE status = 'present' AND coalesce(spoke, false)) AS spoke
-FROM attendance
+FROM {attendance}
 GROUP BY meeting_id;
 
 CREATE OR REPLACE TEMP TABLE _meeting_facts AS
@@ -47,7 +48,7 @@ WITH base AS (
         r.attendance_num, r.attendance_den, r.speaking_num, r.speaking_den
     FROM meetings m
     LEFT JOIN _attendance_by_meeting a USING (meeting_id)
-    LEFT JOIN rulebook_years r ON r.year = year(m.meeting_date)
+    JOIN rulebook_years r ON r.year = year(m.meeting_date)
 ),
 rated AS (
     SELECT
@@ -77,8 +78,10 @@ SELECT
 FROM rated;
 
 -- Rebuild `meetings`: its own columns (as integrated; columns added by an earlier model run
--- are dropped by the caller's column list) plus the computed ones.
+-- are dropped by the caller's column list) plus the computed ones, those of the years not
+-- derived now as the last model left them.
 CREATE OR REPLACE TEMP TABLE _meetings_next AS
+SELECT * FROM (
 SELECT
     {meeting_columns},
     f.duration_minutes,
@@ -95,7 +98,12 @@ SELECT
     f.standard_failures
 FROM meetings m
 JOIN _meeting_facts f USING (meeting_id)
-ORDER BY m.cell_id, m.meeting_date, m.meeting_id;
+UNION ALL BY NAME
+SELECT {meeting_columns}, k.* EXCLUDE (meeting_id)
+FROM meetings m
+JOIN _kept_meeting_facts k USING (meeting_id)
+)
+ORDER BY cell_id, meeting_date, meeting_id;
 
 CREATE OR REPLACE TABLE meetings AS SELECT * FROM _meetings_next;
 DROP TABLE _meetings_next;
