@@ -832,14 +832,19 @@ def fingerprint_sources() -> list[Path]:
                    package / "contract.py", *schemas.glob("**/*.py"), *schemas.glob("**/*.toml")])
 
 
-def _nothing_changed(ctx: RunContext) -> bool:
-    """No new delivery, and the last published run used the same effective as-of, rulebooks
-    and code."""
-    if ctx.mode == "rebuild" or ctx.results["ingest"].files_new:
+def _same_fingerprint(ctx: RunContext) -> bool:
+    """The last published run used the same effective as-of, rulebooks and code: only new
+    deliveries can make this run's tables differ from it."""
+    if ctx.mode == "rebuild":
         return False
     last = ctx.con.execute(f"SELECT fingerprint FROM runs WHERE status IN {wh.PUBLISHED_STATUSES}"
                            " ORDER BY finished_at DESC LIMIT 1").fetchall()
     return bool(last) and last[0][0] == ctx.fingerprint
+
+
+def _nothing_changed(ctx: RunContext) -> bool:
+    """No new delivery, and the same fingerprint as the last published run."""
+    return not ctx.results["ingest"].files_new and _same_fingerprint(ctx)
 
 
 def _guarded(ctx: RunContext, stage: str, fn: Callable[[], Any]) -> Any:
@@ -872,13 +877,15 @@ def integrate(ctx: RunContext) -> dict:
 
 
 def _integrate(ctx: RunContext) -> dict:
-    from chibo.integrate import current_counts, integrate_all
+    from chibo.integrate import current_counts, integrate_all, integrate_changed
     from chibo.model import keep_meeting_facts
 
     def work() -> Any:
         keep_meeting_facts(ctx.con)   # the years the model keeps need them
-        return integrate_all(ctx.con, ctx.settings.allow_shrink, ctx.settings.as_of,
-                             _quota_share(ctx.rules))
+        args = (ctx.con, ctx.settings.allow_shrink, ctx.settings.as_of, _quota_share(ctx.rules))
+        # only the new deliveries differ from the last published run: derive what they touch
+        changed = integrate_changed(*args) if _same_fingerprint(ctx) else None
+        return changed if changed is not None else integrate_all(*args)
     if _nothing_changed(ctx):
         ctx.skipped.update({"integrate", "model"})
         s = ctx.timed("integrate", lambda: current_counts(ctx.con))

@@ -42,8 +42,11 @@ RUNS_COLUMNS = [
     ("seconds_model", "DOUBLE"), ("seconds_export", "DOUBLE"), ("seconds_publish", "DOUBLE"),
     # a run that did not complete: the one-line error and the stage it failed at
     ("error", "VARCHAR"), ("stage", "VARCHAR")]
+# the first key value (meeting_id, member_id, org_id …) of every staged row added or removed
+# since the last integrate: what an incremental integrate re-derives (chibo.integrate)
+CHANGED_COLUMNS = [("kind", "VARCHAR"), ("part", "VARCHAR")]
 BOOKKEEPING = {("main", "files"): FILES_COLUMNS, ("staging", "quarantine"): QUARANTINE_COLUMNS,
-               ("main", "runs"): RUNS_COLUMNS}
+               ("main", "runs"): RUNS_COLUMNS, ("staging", "changed"): CHANGED_COLUMNS}
 #: `runs.status`: completed; published_with_errors (warehouse in place, reports not all moved);
 #: interrupted (killed between the warehouse rename and the publish marker); failed (nothing
 #: published: the row comes from the run log, added by the next run that publishes)

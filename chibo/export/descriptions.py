@@ -41,6 +41,11 @@ TABLES: dict[str, tuple[str, str]] = {
                      "writes only the files whose content changed",
                      "Mọi tệp báo cáo của lần xuất gần nhất và dấu nội dung: mỗi lần chạy chỉ "
                      "ghi lại các tệp có nội dung thay đổi"),
+    "staging.changed": ("Partitions (a kind's first key value: meeting, member, organisation) "
+                        "whose staged rows changed since the last integrate: what the next "
+                        "integrate derives again",
+                        "Các nhóm dữ liệu (giá trị khóa đầu tiên) có dòng trung gian thay đổi "
+                        "kể từ lần tích hợp trước: lần tích hợp sau sẽ tính lại"),
     "model_year_inputs": ("A digest per year of everything the model read for that year: a "
                           "run derives again only the years whose digest changed",
                           "Dấu dữ liệu đầu vào của từng năm: mỗi lần chạy chỉ tính lại các năm "
@@ -278,6 +283,8 @@ COLUMNS.update({
     ("runs", "rebuild"): ("The run rebuilt the warehouse from raw/", "Lần chạy dựng lại kho từ raw/"),
     ("runs", "message"): ("Message of the run", "Thông báo của lần chạy"),
     ("runs", "error"): ("Error that stopped the run", "Lỗi làm dừng lần chạy"),
+    ("changed", "part"): ("Value of the kind's first key column (meeting_id, member_id, org_id)",
+                          "Giá trị cột khóa đầu tiên của loại dữ liệu"),
     ("model_year_inputs", "inputs_digest"): (
         "Hash of the year's meetings, attendance, assessments and ratings, the whole tree and "
         "register, the rulebooks, the model's code and the as-of date's last month-end in the "

@@ -18,7 +18,7 @@ from typing import Callable
 import duckdb
 import polars as pl
 
-from chibo.contract import KINDS
+from chibo.contract import CONTRACT, KINDS
 from chibo.errors import ChiboError, StageFailed
 from chibo.read.isolation import IsolatedReader
 from chibo.settings import kill_point
@@ -180,6 +180,9 @@ def _supersede(con: duckdb.DuckDBPyConnection, path: str) -> None:
         return
     con.execute("UPDATE files SET superseded = true WHERE path = ? AND NOT superseded", [path])
     for kind in KINDS:
+        con.execute(f"INSERT INTO staging.changed SELECT DISTINCT '{kind}', "
+                    f"{CONTRACT[kind].key[0]} FROM staging.{kind} "
+                    "WHERE list_contains(?, delivery_id)", [ids])
         con.execute(f"DELETE FROM staging.{kind} WHERE list_contains(?, delivery_id)", [ids])
     con.execute("DELETE FROM staging.quarantine WHERE list_contains(?, delivery_id)", [ids])
 
@@ -362,6 +365,8 @@ def _stage(con, kind: str, path: str, delivery_id: int, run_id: str,
         con.execute(
             f"INSERT INTO staging.{kind} BY NAME SELECT *, ? AS source_file, ? AS delivery_id "
             "FROM _valid", [path, delivery_id])
+        con.execute(f"INSERT INTO staging.changed SELECT DISTINCT '{kind}', "
+                    f"{CONTRACT[kind].key[0]} FROM _valid")
         con.unregister("_valid")
     if quarantine.height:
         con.register("_quar", quarantine)

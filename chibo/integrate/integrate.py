@@ -7,6 +7,13 @@ one rebuilt from raw/ alone:
 3. every reference is resolved against integrated rows; unknown ones make the row pending,
    a known org of the wrong level quarantines it;
 4. flags, integration quarantine, pending and per-file counts are rebuilt.
+
+`integrate_changed` does the same for a night whose deliveries touch neither the tree nor the
+register (most nights: meetings, attendance, assessments, ratings): only the partitions —
+values of a kind's first key column — that ingest recorded in `staging.changed` are derived
+again, a meeting's attendance with the meeting; the rest of every table stays. Same rules,
+same SQL, so it equals `integrate_all` (tests/model/test_model_years.py checks it night by
+night against a rebuild).
 """
 from __future__ import annotations
 
@@ -22,6 +29,9 @@ from chibo.errors import ShrinkGuardError
 
 SHRINK_GUARD_SHARE = Fraction(1, 10)
 REFERENCED_KINDS = {ref for refs in REFERENCES.values() for _, ref, _ in refs}
+# the kinds with a wrong-level reference check (rows the integration may quarantine)
+REFERENCE_LEVELS = {kind: any(levels is not None for _, _, levels in refs)
+                    for kind, refs in REFERENCES.items()}
 
 MESSAGES = {
     "wrong_parent_level": (
@@ -43,6 +53,8 @@ class IntegrateSummary:
     quarantined: dict[str, int] = field(default_factory=dict)
     retracted: dict[str, int] = field(default_factory=dict)
     flags: int = 0
+    # partitions derived again by integrate_changed; None: everything was (integrate_all)
+    changed_parts: int | None = None
 
 
 def _key_expr(kind: str, alias: str = "") -> str:
@@ -63,11 +75,23 @@ def _sql_list(values) -> str:
     return "[" + ", ".join(_lit(v) for v in values) + "]"
 
 
-def _current_rows(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+# the kinds integrate_changed derives by partition: nothing but attendance refers to them
+PARTITIONED_KINDS = KINDS[2:]
+
+
+def _in_parts(kind: str, alias: str = "") -> str:
+    """The row's partition (its first key column) is one derived again now (`cur_parts`)."""
+    a = f"{alias}." if alias else ""
+    return (f"{a}{CONTRACT[kind].key[0]} IN "
+            f"(SELECT part FROM cur_parts WHERE kind = '{kind}')")
+
+
+def _current_rows(con: duckdb.DuckDBPyConnection, kind: str, changed: bool = False) -> None:
     key = ", ".join(CONTRACT[kind].key)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cur_{kind} AS
         SELECT * FROM staging.{kind}
+        {"WHERE " + _in_parts(kind) if changed else ""}
         QUALIFY row_number() OVER (PARTITION BY {key}
                                    ORDER BY source_file DESC, source_row DESC) = 1""")
 
@@ -258,6 +282,10 @@ def _retracted(con: duckdb.DuckDBPyConnection, kind: str) -> tuple[int, int, lis
 ORG_WHOLE = ("established_on", "dissolved_on", "successor_id", "decision")
 
 
+def _kind_columns(kind: str) -> str:
+    return ", ".join(CONTRACT[kind].column_names)
+
+
 def _publish_tables(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     if kind == "org_units":
         # every version, with valid_to; the organisation's own facts from its latest version
@@ -272,77 +300,103 @@ def _publish_tables(con: duckdb.DuckDBPyConnection, kind: str) -> None:
                    whole AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
             ORDER BY o.org_id, o.valid_from NULLS FIRST""")
         return
-    cols = ", ".join(CONTRACT[kind].column_names)
     con.execute(f"CREATE OR REPLACE TABLE {kind} AS "
-                f"SELECT {cols}, source_file, source_row FROM ok_{kind}")
+                f"SELECT {_kind_columns(kind)}, source_file, source_row FROM ok_{kind}")
 
 
-def _quarantine_and_pending(con: duckdb.DuckDBPyConnection) -> None:
-    parts = []
-    for kind in KINDS:
-        cols = CONTRACT[kind]
-        # the value of the offending column, whichever it is
-        value = "CASE q.problem_column " + " ".join(
-            f"WHEN '{c}' THEN CAST(q.{c} AS VARCHAR)" for c in cols.column_names) + " END"
-        msg_vi = "CASE q.problem_check " + " ".join(
-            f"WHEN '{k}' THEN {_lit(vi)}" for k, (vi, _) in MESSAGES.items()) + " END"
-        msg_en = "CASE q.problem_check " + " ".join(
-            f"WHEN '{k}' THEN {_lit(en)}" for k, (_, en) in MESSAGES.items()) + " END"
-        parts.append(f"""
-            SELECT '{kind}' AS kind, q.source_file AS file, q.source_row,
-                   q.problem_column AS column_name, q.problem_check AS check_name,
-                   {value} AS value, {msg_vi} AS message_vi, {msg_en} AS message_en,
-                   f.first_run_id AS run_id
-            FROM chk_{kind} q LEFT JOIN files f
-              ON f.path = q.source_file AND NOT f.superseded AND f.status = 'loaded'
-            WHERE q.problem_check IS NOT NULL""")
+QUARANTINE_COLUMNS = ("kind, file, source_row, column_name, check_name, value, message_vi, "
+                      "message_en, run_id")
+
+
+def _chk_rows(kind: str) -> str:
+    """The quarantine rows of a kind's integration checks (chk_<kind>)."""
+    # the value of the offending column, whichever it is
+    value = "CASE q.problem_column " + " ".join(
+        f"WHEN '{c}' THEN CAST(q.{c} AS VARCHAR)" for c in CONTRACT[kind].column_names) + " END"
+    msg_vi = "CASE q.problem_check " + " ".join(
+        f"WHEN '{k}' THEN {_lit(vi)}" for k, (vi, _) in MESSAGES.items()) + " END"
+    msg_en = "CASE q.problem_check " + " ".join(
+        f"WHEN '{k}' THEN {_lit(en)}" for k, (_, en) in MESSAGES.items()) + " END"
+    return f"""
+        SELECT '{kind}' AS kind, q.source_file AS file, q.source_row,
+               q.problem_column AS column_name, q.problem_check AS check_name,
+               {value} AS value, {msg_vi} AS message_vi, {msg_en} AS message_en,
+               f.first_run_id AS run_id
+        FROM chk_{kind} q LEFT JOIN files f
+          ON f.path = q.source_file AND NOT f.superseded AND f.status = 'loaded'
+        WHERE q.problem_check IS NOT NULL"""
+
+
+def _pend_rows(kind: str) -> str:
+    return (f"SELECT '{kind}' AS kind, {_key_expr(kind)} AS key, missing_kind, missing_key, "
+            f"source_file AS file, source_row FROM pend_{kind}")
+
+
+def _write_quarantine_and_pending(con: duckdb.DuckDBPyConnection, integration: list[str],
+                                  pending: list[str]) -> None:
+    """`quarantine`: every staged row problem and the integration checks' rows; `pending`."""
     con.execute("CREATE OR REPLACE TEMP TABLE integration_quarantine AS "
-                + " UNION ALL ".join(parts))
-    con.execute("""
+                + " UNION ALL ".join(integration))
+    con.execute(f"""
         CREATE OR REPLACE TABLE quarantine AS
-        SELECT kind, file, source_row, column_name, check_name, value, message_vi, message_en,
-               run_id
+        SELECT {QUARANTINE_COLUMNS}
         FROM (SELECT * EXCLUDE (delivery_id) FROM staging.quarantine
               UNION ALL BY NAME SELECT * FROM integration_quarantine)
         ORDER BY kind, file, source_row, column_name, check_name""")
-    pend = " UNION ALL ".join(
-        f"SELECT '{k}' AS kind, {_key_expr(k)} AS key, missing_kind, missing_key, "
-        f"source_file AS file, source_row FROM pend_{k}" for k in KINDS)
-    con.execute(f"CREATE OR REPLACE TABLE pending AS SELECT * FROM ({pend}) "
+    con.execute(f"CREATE OR REPLACE TABLE pending AS SELECT * FROM ({' UNION ALL '.join(pending)}) "
                 "ORDER BY kind, file, source_row, missing_kind, missing_key")
 
 
-def _flags(con: duckdb.DuckDBPyConnection, quota_share: Callable[[int], Fraction]) -> None:
-    """Flags never block loading; the quota share is each year's rulebook's."""
-    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM member_ratings").fetchall()]
-    shares = " UNION ALL ".join(
-        f"SELECT {y} AS year, {quota_share(y).numerator} AS num, "
-        f"{quota_share(y).denominator} AS den, '{quota_share(y)}' AS share" for y in years
-    ) or "SELECT NULL::INTEGER AS year, 0 AS num, 1 AS den, '' AS share WHERE false"
-    con.execute(f"""
-        CREATE OR REPLACE TABLE flags AS
+def _quarantine_and_pending(con: duckdb.DuckDBPyConnection) -> None:
+    _write_quarantine_and_pending(con, [_chk_rows(k) for k in KINDS],
+                                  [_pend_rows(k) for k in KINDS])
+
+
+def _other_cell_flags(where: str = "true") -> str:
+    return f"""
         SELECT 'attendance' AS kind, a.meeting_id || '|' || a.member_id AS key,
                'member_of_other_cell' AS flag,
                'member ' || a.member_id || ' belongs to cell ' || m.cell_id
                || ', meeting ' || a.meeting_id || ' is of cell ' || g.cell_id AS detail
         FROM attendance a JOIN members m USING (member_id) JOIN meetings g USING (meeting_id)
-        WHERE m.cell_id <> g.cell_id
-        UNION ALL
-        SELECT DISTINCT 'org_units', o.org_id, 'unknown_successor',
-               'successor ' || o.successor_id || ' is not a known organisation'
+        WHERE m.cell_id <> g.cell_id AND {where}"""
+
+
+SUCCESSOR_FLAGS = """
+        SELECT DISTINCT 'org_units' AS kind, o.org_id AS key, 'unknown_successor' AS flag,
+               'successor ' || o.successor_id || ' is not a known organisation' AS detail
         FROM org_units o
         WHERE o.successor_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM org_units s WHERE s.org_id = o.successor_id)
-        UNION ALL
-        SELECT 'member_ratings', cell_id || '|' || year, 'member_quota_exceeded',
+          AND NOT EXISTS (SELECT 1 FROM org_units s WHERE s.org_id = o.successor_id)"""
+
+
+def _quota_flags(con: duckdb.DuckDBPyConnection, quota_share: Callable[[int], Fraction]) -> str:
+    """The quota share is each year's rulebook's."""
+    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM member_ratings").fetchall()]
+    shares = " UNION ALL ".join(
+        f"SELECT {y} AS year, {quota_share(y).numerator} AS num, "
+        f"{quota_share(y).denominator} AS den, '{quota_share(y)}' AS share" for y in years
+    ) or "SELECT NULL::INTEGER AS year, 0 AS num, 1 AS den, '' AS share WHERE false"
+    return f"""
+        SELECT 'member_ratings' AS kind, cell_id || '|' || year AS key,
+               'member_quota_exceeded' AS flag,
                'excellent ' || excellent || ' > ' || share || ' × (excellent + good = '
-               || (excellent + good) || ')'
+               || (excellent + good) || ')' AS detail
         FROM (SELECT cell_id, year, count(*) FILTER (rating = 'excellent') AS excellent,
                      count(*) FILTER (rating = 'good') AS good
               FROM member_ratings GROUP BY cell_id, year)
         JOIN ({shares}) AS q USING (year)
-        WHERE excellent * den > num * (excellent + good)
-        ORDER BY 1, 3, 2""")
+        WHERE excellent * den > num * (excellent + good)"""
+
+
+def _write_flags(con: duckdb.DuckDBPyConnection, parts: list[str]) -> None:
+    """Flags never block loading."""
+    con.execute(f"CREATE OR REPLACE TABLE flags AS SELECT * FROM ({' UNION ALL '.join(parts)}) "
+                "ORDER BY 1, 3, 2")
+
+
+def _flags(con: duckdb.DuckDBPyConnection, quota_share: Callable[[int], Fraction]) -> None:
+    _write_flags(con, [_other_cell_flags(), SUCCESSOR_FLAGS, _quota_flags(con, quota_share)])
 
 
 def _file_counts(con: duckdb.DuckDBPyConnection) -> None:
@@ -369,23 +423,102 @@ def integrate_all(con: duckdb.DuckDBPyConnection, allow_shrink: bool, as_of: dt.
     _org_tree(con)
     for kind in KINDS[1:]:     # contract order: every reference points to an earlier kind
         _references(con, kind)
-    tripped = []
-    for kind in KINDS:
-        retracted, current, files = _retracted(con, kind)
-        summary.retracted[kind] = retracted
-        if current and retracted > SHRINK_GUARD_SHARE * current and not allow_shrink:
-            tripped.append(f"{kind}: {retracted} of {current} rows by {', '.join(files)}")
-    if tripped:
-        raise ShrinkGuardError(
-            "stopped before publishing: deletes would retract more than 10% of "
-            + "; ".join(tripped) + " (check the files; rerun with --allow-shrink if intended)")
+    tripped = [t for kind in KINDS if (t := _shrink_check(con, kind, summary, allow_shrink))]
+    _stop_if_shrinking(tripped)
     for kind in KINDS:
         _publish_tables(con, kind)
     _quarantine_and_pending(con)
     _flags(con, quota_share)
+    return _finish(con, summary)
+
+
+def _shrink_check(con: duckdb.DuckDBPyConnection, kind: str, summary: IntegrateSummary,
+                  allow_shrink: bool) -> str | None:
+    """Record what the kind's deletes retract now (before its table is replaced); the guard's
+    line when they retract more than SHRINK_GUARD_SHARE of the table."""
+    retracted, current, files = _retracted(con, kind)
+    summary.retracted[kind] = retracted
+    if current and retracted > SHRINK_GUARD_SHARE * current and not allow_shrink:
+        return f"{kind}: {retracted} of {current} rows by {', '.join(files)}"
+    return None
+
+
+def _stop_if_shrinking(tripped: list[str]) -> None:
+    if tripped:
+        raise ShrinkGuardError(
+            "stopped before publishing: deletes would retract more than 10% of "
+            + "; ".join(tripped) + " (check the files; rerun with --allow-shrink if intended)")
+
+
+def _finish(con: duckdb.DuckDBPyConnection, summary: IntegrateSummary) -> IntegrateSummary:
     _file_counts(con)
     _drop_work_tables(con)
+    con.execute("DELETE FROM staging.changed")   # integrated: nothing is pending derivation
     return current_counts(con, summary)
+
+
+def integrate_changed(con: duckdb.DuckDBPyConnection, allow_shrink: bool, as_of: dt.date,
+                      quota_share: Callable[[int], Fraction]) -> IntegrateSummary | None:
+    """Derive again only the partitions `staging.changed` names (see the module docstring);
+    None, and nothing done, when the night touched the tree or the register: then every
+    reference may have changed, and `integrate_all` is the way."""
+    touched = {k for (k,) in con.execute("SELECT DISTINCT kind FROM staging.changed").fetchall()}
+    if touched - set(PARTITIONED_KINDS):
+        return None
+    summary = IntegrateSummary(retracted={k: 0 for k in KINDS})
+    con.execute("CREATE OR REPLACE TEMP TABLE integrate_params AS SELECT ?::DATE AS as_of", [as_of])
+    # a meeting derived again takes its attendance with it (the rows refer to it)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE cur_parts AS
+        SELECT DISTINCT kind, part FROM staging.changed
+        UNION SELECT 'attendance', part FROM staging.changed WHERE kind = 'meetings'""")
+    summary.changed_parts = con.execute("SELECT count(*) FROM cur_parts").fetchall()[0][0]
+    # what the partitions refer to, as integrated: the tree's versions and the register
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE org_versions AS
+        SELECT org_id, coalesce(valid_from, {BEGINNING}) AS vf,
+               coalesce(valid_to, DATE '9999-12-31') AS vt, level,
+               dissolved_on AS org_dissolved_on
+        FROM org_units""")
+    con.execute("CREATE OR REPLACE TEMP VIEW ok_members AS SELECT member_id FROM members")
+    # the integration checks' quarantine rows of the rest: their staged row stands, outside
+    # the partitions
+    kept = [f"""
+        SELECT q.* FROM quarantine q
+        WHERE q.kind = '{kind}' AND q.check_name IN {tuple(MESSAGES)}
+          AND EXISTS (SELECT 1 FROM staging.{kind} s
+                      WHERE s.source_file = q.file AND s.source_row = q.source_row
+                        AND NOT {_in_parts(kind, "s")})"""
+            for kind in PARTITIONED_KINDS if REFERENCE_LEVELS[kind]]
+    kept.append(f"SELECT * FROM quarantine WHERE kind NOT IN {tuple(PARTITIONED_KINDS)} "
+                f"AND check_name IN {tuple(MESSAGES)}")
+    con.execute("CREATE OR REPLACE TEMP TABLE chk_kept AS " + " UNION ALL ".join(kept))
+    tripped = []
+    for kind in PARTITIONED_KINDS:
+        _current_rows(con, kind, changed=True)
+        _references(con, kind)
+        if trip := _shrink_check(con, kind, summary, allow_shrink):
+            tripped.append(trip)
+        con.execute(f"DELETE FROM {kind} WHERE {_in_parts(kind)}")
+        # by name: `meetings` still has the last model's columns (the model replaces them)
+        con.execute(f"INSERT INTO {kind} BY NAME SELECT {_kind_columns(kind)}, source_file, "
+                    f"source_row FROM ok_{kind}")
+        if kind == "meetings":   # attendance refers to every meeting there is now
+            con.execute("DROP TABLE ok_meetings")
+            con.execute("CREATE TEMP VIEW ok_meetings AS SELECT meeting_id FROM meetings")
+    _stop_if_shrinking(tripped)
+    pending_kept = " AND ".join(
+        f"NOT (kind = '{k}' AND split_part(key, '|', 1) IN "
+        f"(SELECT part FROM cur_parts WHERE kind = '{k}'))" for k in PARTITIONED_KINDS)
+    _write_quarantine_and_pending(
+        con, [f"SELECT {QUARANTINE_COLUMNS} FROM chk_kept",
+              *(_chk_rows(k) for k in PARTITIONED_KINDS)],
+        [f"SELECT * FROM pending WHERE {pending_kept}", *(_pend_rows(k) for k in PARTITIONED_KINDS)])
+    _write_flags(con, [
+        "SELECT * FROM flags WHERE kind = 'org_units' OR (kind = 'attendance' AND "
+        "split_part(key, '|', 1) NOT IN (SELECT part FROM cur_parts WHERE kind = 'attendance'))",
+        _other_cell_flags(_in_parts("attendance", "a")), _quota_flags(con, quota_share)])
+    return _finish(con, summary)
 
 
 def current_counts(con: duckdb.DuckDBPyConnection,
