@@ -300,6 +300,12 @@ COLUMNS.update({
                                 "changed its content",
                                 "Ngày số liệu in trên tệp: của lần chạy gần nhất làm thay đổi "
                                 "nội dung tệp"),
+    ("report_files", "inputs_digest"): (
+        "For a year's reports: hash of what they were built from (the model's digests of the "
+        "year and the two before it, the export's code); a year whose hash is unchanged is "
+        "not built again",
+        "Với báo cáo của một năm: dấu dữ liệu dùng để lập (dấu mô hình của năm đó và hai năm "
+        "trước, mã xuất báo cáo); năm có dấu không đổi thì không lập lại"),
     ("runs", "stage"): ("Stage at which a run that did not complete stopped (ingest, integrate, "
                         "model, export, publish, start)",
                         "Bước mà lần chạy không hoàn thành bị dừng lại"),

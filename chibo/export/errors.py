@@ -43,15 +43,19 @@ UNSUPPORTED_VI = {
     "format": "Định dạng tệp không được hỗ trợ: chỉ đọc tệp .csv, .csv.gz và .xlsx",
 }
 
-# the organisation each kind's row concerns (attendance: through its meeting)
-_ORG_OF_ROWS = """
-    SELECT source_file AS file, org_id FROM org_units
-    UNION ALL SELECT source_file, cell_id FROM members
-    UNION ALL SELECT source_file, cell_id FROM meetings
-    UNION ALL SELECT a.source_file, m.cell_id FROM attendance a JOIN meetings m USING (meeting_id)
-    UNION ALL SELECT source_file, org_id FROM assessments
-    UNION ALL SELECT source_file, cell_id FROM member_ratings
-    UNION ALL SELECT source_file, org_id FROM official_ratings
+# the organisation each kind's row concerns (attendance: through its meeting), for the files
+# with a row in the lists (`_error_files`: a national attendance table is 80 M rows)
+_ERROR_FILE = "source_file IN (SELECT file FROM _error_files)"
+_ORG_OF_ROWS = f"""
+    SELECT source_file AS file, org_id FROM org_units WHERE {_ERROR_FILE}
+    UNION ALL SELECT source_file, cell_id FROM members WHERE {_ERROR_FILE}
+    UNION ALL SELECT source_file, cell_id FROM meetings WHERE {_ERROR_FILE}
+    UNION ALL SELECT a.source_file, m.cell_id
+              FROM (SELECT source_file, meeting_id FROM attendance WHERE {_ERROR_FILE}) a
+              JOIN meetings m USING (meeting_id)
+    UNION ALL SELECT source_file, org_id FROM assessments WHERE {_ERROR_FILE}
+    UNION ALL SELECT source_file, cell_id FROM member_ratings WHERE {_ERROR_FILE}
+    UNION ALL SELECT source_file, org_id FROM official_ratings WHERE {_ERROR_FILE}
 """
 
 FILE_UNITS = f"""
@@ -189,13 +193,18 @@ def error_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
              pl.DataFrame(_warning_rows(con), schema=schema)]
     df = pl.concat([p.select([pl.col(c).cast(t) for c, t in schema.items()]) for p in parts])
     df = df.with_row_index("__seq")     # a file's warnings keep the reader's order
-    units = con.sql(f"""
-        SELECT u.file, u.upper_id, up.name AS upper_name, u.grassroots_id, g.name AS grassroots_name
-        FROM ({FILE_UNITS}) u
-        LEFT JOIN (SELECT org_id, arg_max(name, year) AS name FROM org_years GROUP BY org_id) up
-               ON up.org_id = u.upper_id
-        LEFT JOIN (SELECT org_id, arg_max(name, year) AS name FROM org_years GROUP BY org_id) g
-               ON g.org_id = u.grassroots_id""").pl()
+    con.register("_error_files", df.select("file").unique())
+    try:
+        units = con.sql(f"""
+            SELECT u.file, u.upper_id, up.name AS upper_name, u.grassroots_id,
+                   g.name AS grassroots_name
+            FROM ({FILE_UNITS}) u
+            LEFT JOIN (SELECT org_id, arg_max(name, year) AS name FROM org_years GROUP BY org_id) up
+                   ON up.org_id = u.upper_id
+            LEFT JOIN (SELECT org_id, arg_max(name, year) AS name FROM org_years GROUP BY org_id) g
+                   ON g.org_id = u.grassroots_id""").pl()
+    finally:
+        con.unregister("_error_files")
     df = (df.join(units, on="file", how="left")
             .join(_column_labels(), on=["kind", "column_name"], how="left")
             .with_columns(pl.when(pl.col("upper_id").is_null()).then(None)

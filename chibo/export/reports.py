@@ -26,7 +26,7 @@ from chibo.contract import ORG_LEVELS
 from chibo.export.descriptions import COLUMNS
 from chibo.export.views import create_views
 from chibo.export.workbook import DEPTH, STYLE, Heading, Report, Sheet
-from chibo.export.writer import ReportWriter
+from chibo.export.writer import ReportWriter, year_inputs
 
 log = logging.getLogger(__name__)
 
@@ -512,12 +512,15 @@ def write_exports(con: duckdb.DuckDBPyConnection, exports_dir: Path, as_of: dt.d
     writer = ReportWriter(con, exports_dir, published, as_of)
     try:
         for year in export_years(con):
-            y = Year(con, year, as_of)
             ydir = exports_dir / str(year)
+            inputs = year_inputs(con, year)
+            if writer.keep_year(ydir, inputs):
+                continue   # built from what the published files were built from
+            y = Year(con, year, as_of)
             for rep in (classification_report(y), summary_report(y), metrics_report(y),
                         removal_report(y), audit_report(y)):
-                writer.report(rep, y.heading(), ydir)
-            writer.text(render(y), ydir / f"bao-cao-{year}.html")
+                writer.report(rep, y.heading(), ydir, inputs)
+            writer.text(render(y), ydir / f"bao-cao-{year}.html", inputs)
         write_error_lists(con, writer)
     except BaseException:
         writer.abandon()

@@ -9,6 +9,12 @@ not written again: it stays as published, with the as-of date of the run that la
 (`report_files.as_of`). The digest also covers the code that lays files out (`layout`), so a
 chibo that writes them differently rewrites them all.
 
+Building a report's frames to know its digest costs too. A year's reports are built from the
+model's tables of that year and the two before it (the HTML's trend) and the export's code:
+`year_inputs` digests those (the model's digests per year, `model_year_inputs`, cover
+everything the model read). A year whose inputs digest equals the one its published files
+were built from is not built at all (`keep_year`): its files stay as published.
+
 Workbooks are written in a pool of processes (`CHIBO_EXPORT_WORKERS`, default the machine's
 cores, at most 2) once the run's workbooks add up to `POOL_MIN_CELLS` cells: a small export
 (the worked example, a test) does not pay for starting them.
@@ -37,7 +43,10 @@ from chibo.export.workbook import Heading, Report, write_csv, write_text, write_
 log = logging.getLogger(__name__)
 POOL_MIN_CELLS = 200_000
 REPORT_FILES_DDL = ("CREATE TABLE IF NOT EXISTS report_files (path VARCHAR, digest VARCHAR, "
-                    "bytes BIGINT, as_of DATE)")
+                    "bytes BIGINT, as_of DATE, inputs_digest VARCHAR);"
+                    "ALTER TABLE report_files ADD COLUMN IF NOT EXISTS inputs_digest VARCHAR")
+# the years of model tables a year's reports read: its own and the two before (the trend)
+REPORT_YEARS_BACK = 2
 
 
 def export_workers() -> int:
@@ -72,6 +81,32 @@ def _new_hash() -> hashlib._Hash:
     return hashlib.sha256(layout())
 
 
+@functools.cache
+def _export_code() -> bytes:
+    """The code that builds the reports' frames and views."""
+    folder = Path(__file__).resolve().parent
+    return hashlib.sha256(b"".join(p.name.encode() + p.read_bytes()
+                                   for p in sorted(folder.glob("*.py")))).digest()
+
+
+def year_inputs(con: duckdb.DuckDBPyConnection, year: int) -> str | None:
+    """What a year's reports are built from (see the module docstring); None when the model
+    left no digests (a warehouse of an older chibo): then the year's reports are built."""
+    has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
+                      "'model_year_inputs' AND database_name = current_database()").fetchall()
+    if not has[0][0]:
+        return None
+    rows = con.execute("SELECT year, inputs_digest FROM model_year_inputs "
+                       "WHERE year BETWEEN ? AND ? ORDER BY year",
+                       [year - REPORT_YEARS_BACK, year]).fetchall()
+    if not any(y == year for y, _ in rows):
+        return None
+    h = _new_hash()
+    h.update(_export_code())
+    h.update(repr(rows).encode())
+    return h.hexdigest()
+
+
 def csv_digest(df: pl.DataFrame) -> str:
     h = _new_hash()
     _frame_digest(h, df)
@@ -104,6 +139,7 @@ class _Entry:
     path: Path | None            # the file this run wrote; None when the published one stays
     bytes: int | None = None
     as_of: dt.date | None = None
+    inputs: str | None = None    # what a year's file was built from (`year_inputs`)
 
 
 class ReportWriter:
@@ -118,8 +154,9 @@ class ReportWriter:
         self.pool_min_cells = pool_min_cells
         self.pool_started = False
         con.execute(REPORT_FILES_DDL)
-        self.previous = {p: (d, b, a) for p, d, b, a in con.execute(
-            "SELECT path, digest, bytes, as_of FROM report_files").fetchall()}
+        self.previous = {p: _Entry(d, None, b, a, i) for p, d, b, a, i in con.execute(
+            "SELECT path, digest, bytes, as_of, inputs_digest FROM report_files").fetchall()}
+        self.kept_years: list[str] = []
         self.entries: dict[str, _Entry] = {}
         self._cells = 0
         self._pool: ProcessPoolExecutor | None = None
@@ -129,38 +166,58 @@ class ReportWriter:
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.staged).as_posix()
 
-    def _unchanged(self, rel: str, digest: str) -> bool:
-        before = self.previous.get(rel)
-        if self.published is None or before is None or before[0] != digest:
-            return False
-        try:   # a file edited, truncated or removed by hand is written again
-            return (self.published / rel).stat().st_size == before[1]
+    def _published_as_recorded(self, rel: str) -> bool:
+        """A file edited, truncated or removed by hand is written again."""
+        before = self.previous[rel]
+        try:
+            return self.published is not None and \
+                (self.published / rel).stat().st_size == before.bytes
         except OSError:
             return False
 
-    def _plan(self, path: Path, digest: str) -> bool:
+    def _unchanged(self, rel: str, digest: str) -> bool:
+        before = self.previous.get(rel)
+        return before is not None and before.digest == digest and \
+            self._published_as_recorded(rel)
+
+    def _plan(self, path: Path, digest: str, inputs: str | None) -> bool:
         """Record the file; True when it must be written."""
         rel = self._rel(path)
         if self._unchanged(rel, digest):
             before = self.previous[rel]
-            self.entries[rel] = _Entry(digest, None, before[1], before[2])
+            self.entries[rel] = _Entry(digest, None, before.bytes, before.as_of, inputs)
             return False
-        self.entries[rel] = _Entry(digest, path, as_of=self.as_of)
+        self.entries[rel] = _Entry(digest, path, as_of=self.as_of, inputs=inputs)
+        return True
+
+    def keep_year(self, directory: Path, inputs: str | None) -> bool:
+        """Keep every published file of a year's folder, without building its reports, when
+        they were built from the same `inputs` and are there as recorded."""
+        prefix = self._rel(directory) + "/"
+        files = [rel for rel in self.previous if rel.startswith(prefix)]
+        if inputs is None or not files or not all(
+                self.previous[rel].inputs == inputs and self._published_as_recorded(rel)
+                for rel in files):
+            return False
+        for rel in files:
+            self.entries[rel] = self.previous[rel]
+        self.kept_years.append(prefix.rstrip("/"))
         return True
 
     # -- writing --------------------------------------------------------------------------
-    def report(self, report: Report, heading: Heading, directory: Path) -> None:
+    def report(self, report: Report, heading: Heading, directory: Path,
+               inputs: str | None = None) -> None:
         """The report's CSV (when it has one) and its workbook."""
         if report.csv is not None:
             path = directory / f"{report.stem}.csv"
-            if self._plan(path, csv_digest(report.csv)):
+            if self._plan(path, csv_digest(report.csv), inputs):
                 write_csv(report.csv, path)
         path = directory / f"{report.stem}.xlsx"
-        if self._plan(path, workbook_digest(report, heading)):
+        if self._plan(path, workbook_digest(report, heading), inputs):
             self._workbook(report, heading, path)
 
-    def text(self, text: str, path: Path) -> None:
-        if self._plan(path, text_digest(text, self.as_of)):
+    def text(self, text: str, path: Path, inputs: str | None = None) -> None:
+        if self._plan(path, text_digest(text, self.as_of), inputs):
             write_text(text, path)
 
     def _workbook(self, report: Report, heading: Heading, path: Path) -> None:
@@ -209,9 +266,10 @@ class ReportWriter:
             if e.path is not None:
                 e.bytes = e.path.stat().st_size
         files = pl.DataFrame(
-            [(rel, e.digest, e.bytes, e.as_of) for rel, e in sorted(self.entries.items())],
+            [(rel, e.digest, e.bytes, e.as_of, e.inputs)
+             for rel, e in sorted(self.entries.items())],
             schema={"path": pl.String, "digest": pl.String, "bytes": pl.Int64,
-                    "as_of": pl.Date}, orient="row")
+                    "as_of": pl.Date, "inputs_digest": pl.String}, orient="row")
         self.con.execute("DELETE FROM report_files")
         self.con.register("_report_files_now", files)
         try:

@@ -186,3 +186,34 @@ def test_a_new_layout_writes_every_file_again(base: Path, tmp_path: Path, monkey
         again = write_exports(con, tmp_path / "again", FIRST, published=published)
     assert {p.relative_to(tmp_path / "again").as_posix() for p in again} == \
         set(_files(published))
+
+
+def test_a_year_whose_model_inputs_did_not_change_is_not_built_again(base: Path):
+    """A night's export builds only the years whose model inputs changed (and the years whose
+    trend shows them): the others' files stay as published without their reports being built.
+    Seen here by a 2023 level altered in the warehouse behind the model's back: the 2023
+    files are not built from it, while a file of 2023 removed by hand makes the year built."""
+    run_all(_settings(base, FIRST))
+    wh = base / "wh" / "chibo.duckdb"
+    with duckdb.connect(str(wh)) as con:
+        con.execute("UPDATE org_year_classification SET level = 'failed' "
+                    "WHERE year = 2023 AND org_level = 'chi_bo'")
+    out = base / "exports"
+    before = _files(out)
+    (base / "raw" / "attendance" / "2026-03-16-h01-dinh-chinh.csv").write_text(
+        HEADER + f"{ROW},excused,false,Đi công tác\n", encoding="utf-8")
+    run_all(_settings(base, NEXT))
+    after = _files(out)
+    assert {p: after[p] for p in after if p.startswith(("2023/", "2024/"))} == \
+        {p: before[p] for p in before if p.startswith(("2023/", "2024/"))}
+    assert any(after[p] != before[p] for p in after if p.startswith("2025/"))
+
+    (out / "2023" / "de-nghi-xoa-ten-2023.csv").unlink()
+    (base / "raw" / "attendance" / "2026-03-17-h01-dinh-chinh.csv").write_text(
+        HEADER + f"{ROW},present,true,\n", encoding="utf-8")
+    run_all(_settings(base, NEXT + dt.timedelta(days=1)))
+    rebuilt = _files(out)
+    assert (out / "2023" / "de-nghi-xoa-ten-2023.csv").exists()
+    # built from the warehouse as it now is: the altered levels show
+    assert rebuilt["2023/xep-loai-to-chuc-2023.csv"] != after["2023/xep-loai-to-chuc-2023.csv"]
+    assert rebuilt["2024/xep-loai-to-chuc-2024.csv"] == after["2024/xep-loai-to-chuc-2024.csv"]
