@@ -12,7 +12,7 @@ one rebuilt from raw/ alone:
 register (most nights: meetings, attendance, assessments, ratings): only the partitions —
 values of a kind's first key column — that ingest recorded in `staging.changed` are derived
 again, a meeting's attendance with the meeting; the rest of every table stays. Same rules,
-same SQL, so it equals `integrate_all` (tests/model/test_model_years.py checks it night by
+same SQL, so it equals `integrate_all` (tests/test_incremental_nights.py checks it night by
 night against a rebuild).
 """
 from __future__ import annotations

@@ -76,15 +76,9 @@ MEETING_COMPUTED = (
     "standard_failures",
 )
 
-# the model's tables with one row per (..., year), each with the order it is written in
-YEAR_TABLES: dict[str, str] = {
-    "org_months": "org_id, year, month",
-    "org_years": "year, tree_order",
-    "member_years": "member_id, year",
-    "cell_year_metrics": "org_id, year",
-    "org_year_classification": "org_id, year",
-    "member_rating_audit": "member_id, year",
-}
+# the model's tables with one row per (..., year)
+YEAR_TABLES = ("org_months", "org_years", "member_years", "cell_year_metrics",
+               "org_year_classification", "member_rating_audit")
 INPUTS_TABLE = "model_year_inputs"
 # meetings' computed columns as the last model left them (integrate rewrites `meetings`)
 PREVIOUS_MEETING_FACTS = "_previous_meeting_facts"
@@ -295,11 +289,10 @@ def _keep_years(con: duckdb.DuckDBPyConnection, kept: list[int]) -> None:
 
 
 def _merge_kept_years(con: duckdb.DuckDBPyConnection) -> None:
-    for table, order in YEAR_TABLES.items():
-        con.execute(f"""
-            CREATE OR REPLACE TABLE {table} AS
-            SELECT * FROM (SELECT * FROM {table} UNION ALL BY NAME SELECT * FROM _kept_{table})
-            ORDER BY {order}""")
+    """The kept years' rows back beside the derived ones (after them: a table's row order is
+    not kept anyway, the warehouse does not preserve insertion order)."""
+    for table in YEAR_TABLES:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _kept_{table}")
 
 
 def build_model(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) -> dict:
