@@ -1,7 +1,7 @@
 """Integrate: derive the current state of every kind from all staged deliveries.
 
-Re-derived in full every run (set-based SQL), so the warehouse built file by file equals
-one rebuilt from raw/ alone:
+`integrate_all` re-derives everything (set-based SQL), so the warehouse built file by file
+equals one rebuilt from raw/ alone:
 1. per key, the row of the file latest in path (byte) order wins; `delete` retracts;
 2. the org tree is checked (parent level, cycles) and walked from the root;
 3. every reference is resolved against integrated rows; unknown ones make the row pending,

@@ -317,8 +317,12 @@ def build_model(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) 
         meeting_columns = _meeting_columns(con)
         write_rulebook_tables(con, rules, years)
         conditions = ", ".join(CONDITIONS)
-        # the attendance of the meetings of the years derived (all of it when every year is)
-        attendance = "attendance" if not kept else (
+        # the attendance of the meetings of the years derived (all of it when no year kept
+        # has a meeting: a national year's 80 M rows are not probed for nothing)
+        kept_meetings = bool(kept) and bool(con.execute(
+            "SELECT count(*) FROM meetings WHERE list_contains(?, year(meeting_date)::INTEGER)",
+            [kept]).fetchall()[0][0])
+        attendance = "attendance" if not kept_meetings else (
             "(SELECT a.* FROM attendance a SEMI JOIN meetings m ON m.meeting_id = a.meeting_id "
             "AND year(m.meeting_date) IN (SELECT year FROM rulebook_years))")
         for name, subst in SQL_STAGES:
