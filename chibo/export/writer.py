@@ -156,7 +156,6 @@ class ReportWriter:
         con.execute(REPORT_FILES_DDL)
         self.previous = {p: _Entry(d, None, b, a, i) for p, d, b, a, i in con.execute(
             "SELECT path, digest, bytes, as_of, inputs_digest FROM report_files").fetchall()}
-        self.kept_years: list[str] = []
         self.entries: dict[str, _Entry] = {}
         self._cells = 0
         self._pool: ProcessPoolExecutor | None = None
@@ -201,7 +200,6 @@ class ReportWriter:
             return False
         for rel in files:
             self.entries[rel] = self.previous[rel]
-        self.kept_years.append(prefix.rstrip("/"))
         return True
 
     # -- writing --------------------------------------------------------------------------
