@@ -196,13 +196,13 @@ def error_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     con.register("_error_files", df.select("file").unique())
     try:
         units = con.sql(f"""
+            WITH names AS (SELECT org_id, arg_max(name, year) AS name FROM org_years
+                           GROUP BY org_id)
             SELECT u.file, u.upper_id, up.name AS upper_name, u.grassroots_id,
                    g.name AS grassroots_name
             FROM ({FILE_UNITS}) u
-            LEFT JOIN (SELECT org_id, arg_max(name, year) AS name FROM org_years GROUP BY org_id) up
-                   ON up.org_id = u.upper_id
-            LEFT JOIN (SELECT org_id, arg_max(name, year) AS name FROM org_years GROUP BY org_id) g
-                   ON g.org_id = u.grassroots_id""").pl()
+            LEFT JOIN names up ON up.org_id = u.upper_id
+            LEFT JOIN names g ON g.org_id = u.grassroots_id""").pl()
     finally:
         con.unregister("_error_files")
     df = (df.join(units, on="file", how="left")

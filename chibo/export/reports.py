@@ -511,9 +511,10 @@ def write_exports(con: duckdb.DuckDBPyConnection, exports_dir: Path, as_of: dt.d
         create_views(con)
     writer = ReportWriter(con, exports_dir, published, as_of)
     try:
+        inputs_by_year = year_inputs(con)
         for year in export_years(con):
             ydir = exports_dir / str(year)
-            inputs = year_inputs(con, year)
+            inputs = inputs_by_year.get(year)
             if writer.keep_year(ydir, inputs):
                 continue   # built from what the published files were built from
             y = Year(con, year, as_of)

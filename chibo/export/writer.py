@@ -89,22 +89,22 @@ def _export_code() -> bytes:
                                    for p in sorted(folder.glob("*.py")))).digest()
 
 
-def year_inputs(con: duckdb.DuckDBPyConnection, year: int) -> str | None:
-    """What a year's reports are built from (see the module docstring); None when the model
-    left no digests (a warehouse of an older chibo): then the year's reports are built."""
+def year_inputs(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """What each year's reports are built from (see the module docstring); none when the model
+    left no digests (a warehouse of an older chibo): then every year's reports are built."""
     has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
                       "'model_year_inputs' AND database_name = current_database()").fetchall()
     if not has[0][0]:
-        return None
-    rows = con.execute("SELECT year, inputs_digest FROM model_year_inputs "
-                       "WHERE year BETWEEN ? AND ? ORDER BY year",
-                       [year - REPORT_YEARS_BACK, year]).fetchall()
-    if not any(y == year for y, _ in rows):
-        return None
-    h = _new_hash()
-    h.update(_export_code())
-    h.update(repr(rows).encode())
-    return h.hexdigest()
+        return {}
+    digests = dict(con.execute("SELECT year, inputs_digest FROM model_year_inputs").fetchall())
+    out = {}
+    for year in digests:
+        h = _new_hash()
+        h.update(_export_code())
+        h.update(repr([(y, digests[y]) for y in range(year - REPORT_YEARS_BACK, year + 1)
+                       if y in digests]).encode())
+        out[year] = h.hexdigest()
+    return out
 
 
 def csv_digest(df: pl.DataFrame) -> str:
