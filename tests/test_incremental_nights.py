@@ -33,9 +33,12 @@ TABLES = (*KINDS, "quarantine", "pending", "flags", *YEAR_TABLES, "meetings", "o
 RUN_IDS = {"run_id", "first_run_id", "delivery_id"}
 
 
-def _night(raw: Path, warehouse: Path, as_of: dt.date) -> tuple[int | None, list[int]]:
+Night = tuple[int | None, list[int], list[int]]
+
+
+def _night(raw: Path, warehouse: Path, as_of: dt.date) -> Night:
     """ingest → integrate → model → publish: (partitions integrated again, None for all;
-    the years the model derived)."""
+    the years the model derived; those of them it derived cell by cell)."""
     s = settings(warehouse.parent.parent, raw, as_of=as_of, warehouse=warehouse)
     ctx = pipeline.start_run(s)
     try:
@@ -46,7 +49,8 @@ def _night(raw: Path, warehouse: Path, as_of: dt.date) -> tuple[int | None, list
     except BaseException as exc:
         pipeline.abort_run(ctx, exc)
         raise
-    return ctx.results["integrate"].changed_parts, list(out.get("years_derived", []))
+    return (ctx.results["integrate"].changed_parts, list(out.get("years_derived", [])),
+            list(out.get("years_derived_by_cell", [])))
 
 
 def _tables(db: Path) -> dict[str, Any]:
@@ -107,8 +111,13 @@ class Corrections:
         return {int(year)}
 
     def meeting_moved(self, name: str) -> set[int]:
-        moved = {**self._regular("2025"), "meeting_date": "2024-12-30",
-                 "materials_posted_on": "2024-12-20"}
+        """A 2025 meeting with an absence without reason moved into 2024: its cell's 2025
+        members lose that absence."""
+        absent = {r["meeting_id"] for r in self._attendance_of("2025")
+                  if r["status"] == "unexcused"}
+        meeting = self.rng.choice([r for r in self.meetings.values()
+                                   if r["meeting_id"] in absent and r["meeting_type"] == "regular"])
+        moved = {**meeting, "meeting_date": "2024-12-30", "materials_posted_on": "2024-12-20"}
         write_csv(self.raw, "meetings", name, [moved])
         return {2024, 2025}
 
@@ -152,7 +161,7 @@ def test_a_night_derives_what_it_touches_and_equals_a_rebuild(tmp_path):
     night_wh = tmp_path / "night" / "wh" / "chibo.duckdb"
     nights = 0
 
-    def night(as_of: dt.date) -> tuple[int | None, list[int]]:
+    def night(as_of: dt.date) -> Night:
         nonlocal nights
         nights += 1
         done = _night(raw, night_wh, as_of)
@@ -162,35 +171,35 @@ def test_a_night_derives_what_it_touches_and_equals_a_rebuild(tmp_path):
         return done
 
     _deliver_until(raw, "2024-04-10")
-    assert night(dt.date(2024, 4, 15)) == (None, [2023, 2024])   # the first build: everything
+    assert night(dt.date(2024, 4, 15)) == (None, [2023, 2024], [])   # the first build: everything
     _deliver_until(raw, "2025-10-10")     # the 2025 tree and register: everything again
-    assert night(dt.date(2025, 10, 12)) == (None, [2023, 2024, 2025])
+    assert night(dt.date(2025, 10, 12)) == (None, [2023, 2024, 2025], [])
     _deliver_until(raw, "2026-03-15")
     night(dt.date(2026, 3, 15))
 
-    # corrections of earlier years within the month: only what they touch
+    # corrections of earlier years within the month: only what they touch, cell by cell
     c = Corrections(raw, rng)
     first = c.attendance_changed("2026-03-16-a-dinh-chinh.csv", "2024", 5)
-    parts, years = night(dt.date(2026, 3, 16))
-    assert parts is not None and 0 < parts <= 5 and years == sorted(first)
+    parts, years, by_cell = night(dt.date(2026, 3, 16))
+    assert parts is not None and 0 < parts <= 5 and years == by_cell == sorted(first)
 
     touched = (c.meeting_moved("2026-03-17-a-doi-ngay.csv")
                | c.attendance_retracted("2026-03-17-b-xoa.csv")
                | c.meeting_of_wrong_level("2026-03-17-c-sai-cap.csv"))
-    parts, years = night(dt.date(2026, 3, 17))
-    assert parts is not None and years == sorted(touched)
+    parts, years, by_cell = night(dt.date(2026, 3, 17))
+    assert parts is not None and years == by_cell == sorted(touched)
 
     early, late_meeting = c.attendance_early("2026-03-18-a-diem-danh-som.csv")
     touched = early | c.meeting_deleted("2026-03-18-b-xoa-buoi.csv") \
         | c.assessment_lowered("2026-03-18-c-danh-gia.csv")
-    parts, years = night(dt.date(2026, 3, 18))
-    assert parts is not None and years == sorted(touched)
+    parts, years, by_cell = night(dt.date(2026, 3, 18))
+    assert parts is not None and years == by_cell == sorted(touched)
 
     # the late meeting arrives; the first correction file comes again with other bytes
     write_csv(raw, "meetings", "2026-03-19-a-buoi-muon.csv", [late_meeting])
     again = c.attendance_changed("2026-03-16-a-dinh-chinh.csv", "2024", 3)
-    parts, years = night(dt.date(2026, 3, 19))
-    assert parts is not None and years == sorted({2025} | again)
+    parts, years, by_cell = night(dt.date(2026, 3, 19))
+    assert parts is not None and years == by_cell == sorted({2025} | again)
 
     # nothing new, the as-of date crosses a month-end: the model derives the as-of year only
-    assert night(dt.date(2026, 4, 2)) == (None, [2026])
+    assert night(dt.date(2026, 4, 2)) == (None, [2026], [])

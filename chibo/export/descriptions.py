@@ -59,6 +59,10 @@ TABLES: dict[str, tuple[str, str]] = {
     "org_lineage": ("Every dissolved organisation with its chain of successors and the organisation it "
                     "is today (the model's; v_org_lineage shows it)",
                     "Mọi tổ chức đã giải thể, chuỗi tổ chức kế thừa và tổ chức hiện nay"),
+    "member_cell_years": ("Absence evidence per member, cell and year: the rows member_years "
+                          "adds up over the member's cells",
+                          "Số liệu vắng họp của đảng viên theo chi bộ và năm (member_years cộng "
+                          "trên các chi bộ)"),
     "member_years": ("Absence evidence per member and year over all cells (removal candidates)",
                      "Số liệu vắng họp của đảng viên theo năm trên mọi chi bộ (đề nghị xóa tên)"),
     "cell_year_metrics": ("Meeting-quality metrics per cell and year",
@@ -206,6 +210,7 @@ COLUMNS.update({
     ("meetings", "present"): ("Members present", "Số đảng viên có mặt"),
     ("meetings", "excused"): ("Members absent with reason", "Số đảng viên vắng có lý do"),
     ("meetings", "unexcused"): ("Members absent without reason", "Số đảng viên vắng không lý do"),
+    ("meetings", "speakers"): ("Members present who spoke", "Số đảng viên có mặt có phát biểu"),
     ("meetings", "attendance_rate"): ("present ÷ (present + excused + unexcused), unrounded; null if 0 ÷ 0",
                                       "Tỷ lệ dự họp = có mặt ÷ (có mặt + vắng có lý do + vắng không lý do)"),
     ("meetings", "speaking_rate"): ("present and spoke ÷ present, unrounded; null if 0 ÷ 0",
@@ -285,6 +290,11 @@ COLUMNS.update({
     ("runs", "error"): ("Error that stopped the run", "Lỗi làm dừng lần chạy"),
     ("changed", "part"): ("Value of the kind's first key column (meeting_id, member_id, org_id)",
                           "Giá trị cột khóa đầu tiên của loại dữ liệu"),
+    ("model_year_inputs", "context_digest"): (
+        "Hash of all of inputs_digest but the year's own rows: equal to the last model's, "
+        "only the cells of the meetings integrated again are derived",
+        "Dấu của mọi dữ liệu đầu vào trừ dữ liệu của chính năm đó: không đổi thì chỉ tính lại "
+        "các chi bộ có cuộc họp thay đổi"),
     ("model_year_inputs", "inputs_digest"): (
         "Hash of the year's meetings, attendance, assessments and ratings, the whole tree and "
         "register, the rulebooks, the model's code and the as-of date's last month-end in the "
@@ -483,6 +493,18 @@ COLUMNS.update({
     ("org_months", "criticism_held_in_quarter"): (
         "A regular or combined meeting with criticism and self-criticism was held in the month's quarter",
         "Có buổi sinh hoạt thường kỳ có phê bình và tự phê bình trong quý của tháng"),
+    # member_cell_years
+    ("member_cell_years", "member_id"): ("Member id", "Mã đảng viên"),
+    ("member_cell_years", "cell_id"): ("Cell of the counted meetings", "Chi bộ có buổi sinh hoạt"),
+    ("member_cell_years", "unexcused_month_list"): (
+        "Months (1–12) with an unexcused absence at the cell's counted meetings",
+        "Các tháng vắng không lý do tại chi bộ"),
+    ("member_cell_years", "unexcused_meetings"): (
+        "Counted meetings of the cell the member missed without reason",
+        "Số buổi sinh hoạt của chi bộ vắng không lý do"),
+    ("member_cell_years", "longest_excused_streak"): (
+        "Longest run of excused absences at the cell's regular meetings (0: none)",
+        "Số lần vắng có lý do liên tiếp dài nhất tại chi bộ (0: không có)"),
     # member_years
     ("member_years", "member_id"): ("Member id", "Mã đảng viên"),
     ("member_years", "unexcused_months"): ("Distinct months with an unexcused absence at counted meetings of any cell",

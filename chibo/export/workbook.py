@@ -178,6 +178,26 @@ def _merge(ws, row: int, c0: int, c1: int, text: str, fmt) -> None:
         ws.write_string(row, c0, text, fmt)
 
 
+def _row_formats(fm: _Formats, sheet: Sheet, columns: list[str], base: dict[str, object],
+                 style: str, depth: int) -> list[object]:
+    """The cell format of every column of a table row: bold for totals and subtotals, shaded
+    for totals, the sheet's number formats, wrapped long text, the tree indented by depth."""
+    out = []
+    for col in columns:
+        props = dict(base, border=1, valign="top", bold=style in ("total", "subtotal"))
+        if style == "total":
+            props["bg_color"] = "#F2F2F2"
+        if col in sheet.number_formats:
+            props["num_format"] = sheet.number_formats[col]
+        if col in sheet.wrap:
+            props["text_wrap"] = True
+        if col == sheet.indent and depth:
+            props["indent"] = depth
+            props["align"] = "left"
+        out.append(fm.get(**props))
+    return out
+
+
 def _write_sheet(wb: xlsxwriter.Workbook, fm: _Formats, sheet: Sheet, heading: Heading) -> None:
     df = sheet.frame
     style = df.get_column(STYLE).to_list() if STYLE in df.columns else [""] * df.height
@@ -217,26 +237,21 @@ def _write_sheet(wb: xlsxwriter.Workbook, fm: _Formats, sheet: Sheet, heading: H
         ws.write_string(header_row, j, col, head)
     ws.set_row(header_row, 15 * max([3] + [_lines(c, widths[c]) for c in df.columns]))
     columns = [df.get_column(c).to_list() for c in df.columns]
+    wrapped = [(j, widths[c]) for j, c in enumerate(df.columns) if c in sheet.wrap]
+    # a row's cell formats depend only on its style and depth: made once per pair, not per cell
+    row_formats: dict[tuple[str, int], list[object]] = {}
     for i in range(df.height):
         row = header_row + 1 + i
-        bold = style[i] in ("total", "subtotal")
-        tall = max([_lines(str(columns[j][i]), widths[c]) for j, c in enumerate(df.columns)
-                    if c in sheet.wrap and columns[j][i]] or [1])
+        tall = max([_lines(str(columns[j][i]), width) for j, width in wrapped
+                    if columns[j][i]] or [1])
         if tall > 1:
             ws.set_row(row, 15 * tall)
-        for j, col in enumerate(df.columns):
+        key = (style[i], int(depth[i] or 0))
+        formats = row_formats.get(key)
+        if formats is None:
+            formats = row_formats[key] = _row_formats(fm, sheet, df.columns, base, *key)
+        for j, f in enumerate(formats):
             value = columns[j][i]
-            props = dict(base, border=1, valign="top", bold=bold)
-            if style[i] == "total":
-                props["bg_color"] = "#F2F2F2"
-            if col in sheet.number_formats:
-                props["num_format"] = sheet.number_formats[col]
-            if col in sheet.wrap:
-                props["text_wrap"] = True
-            if col == sheet.indent and depth[i]:
-                props["indent"] = int(depth[i])
-                props["align"] = "left"
-            f = fm.get(**props)
             if value is None:
                 ws.write_blank(row, j, None, f)
             elif isinstance(value, str):

@@ -77,6 +77,10 @@ def _sql_list(values) -> str:
 
 # the kinds integrate_changed derives by partition: nothing but attendance refers to them
 PARTITIONED_KINDS = KINDS[2:]
+# the meetings an integrate by partition derived again (a meeting's or its attendance's
+# partition), for the model: the only cells whose meeting facts can differ. Absent after a
+# full integrate, when any may.
+TOUCHED_MEETINGS = "_touched_meetings"
 
 
 def _in_parts(kind: str, alias: str = "") -> str:
@@ -417,6 +421,7 @@ def _file_counts(con: duckdb.DuckDBPyConnection) -> None:
 def integrate_all(con: duckdb.DuckDBPyConnection, allow_shrink: bool, as_of: dt.date,
                   quota_share: Callable[[int], Fraction]) -> IntegrateSummary:
     summary = IntegrateSummary()
+    con.execute(f"DROP TABLE IF EXISTS temp.main.{TOUCHED_MEETINGS}")
     con.execute("CREATE OR REPLACE TEMP TABLE integrate_params AS SELECT ?::DATE AS as_of", [as_of])
     for kind in KINDS:
         _current_rows(con, kind)
@@ -473,6 +478,8 @@ def integrate_changed(con: duckdb.DuckDBPyConnection, allow_shrink: bool, as_of:
         SELECT DISTINCT kind, part FROM staging.changed
         UNION SELECT 'attendance', part FROM staging.changed WHERE kind = 'meetings'""")
     summary.changed_parts = con.execute("SELECT count(*) FROM cur_parts").fetchall()[0][0]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED_MEETINGS} AS SELECT DISTINCT part AS "
+                "meeting_id FROM cur_parts WHERE kind IN ('meetings', 'attendance')")
     # what the partitions refer to, as integrated: the tree's versions and the register
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE org_versions AS

@@ -11,7 +11,7 @@ member_ratings) of `con` and (re)creates `cell_year_metrics`, `org_year_classifi
     00_macros                 exact ratio comparisons, code lists
     10_meetings               meeting facts + meeting standard, rebuilds `meetings`
     20_org_calendar           active months / quarters per org and year
-    30_cell_year_metrics      the metrics of every cell-year
+    30_cell_year_metrics      member_cell_years, member_years, the metrics of every cell-year
     40_cell_classification    four goods + provisional level of every cell
     quota (_quota_cells)      quota per đảng bộ cơ sở over its chi_bo
     50_dang_bo_classification đảng bộ cơ sở from its sub-units' final levels
@@ -31,6 +31,13 @@ meetings, attendance, assessments and ratings; the whole tree and register; the 
 the model's code; the last month-end of the as-of date inside the year). The other years'
 rows of the per-year tables (YEAR_TABLES) and of `meetings` are kept as they are. A warehouse
 without digests, or whose earlier model tables are missing, is derived whole.
+
+Inside a derived year, cell by cell: when the year's context digest (all of the above but the
+year's own rows) is as before and integrate derived only some partitions (TOUCHED_MEETINGS),
+the attendance-level work (attendance counts per meeting, `member_cell_years`) is done for the
+cells of those meetings only; the other cells' rows are kept. What stands above a cell-year
+(member-years over a member's cells, metrics, ladders, quota pools, collectives) is derived
+for the whole year from them.
 """
 from __future__ import annotations
 
@@ -46,6 +53,7 @@ import duckdb
 
 from chibo.contract import CONTRACT
 from chibo.errors import ChiboError
+from chibo.integrate.integrate import TOUCHED_MEETINGS
 from chibo.rulebooks import CONDITIONS, LEVELS, RuleSet, threshold_text
 
 _CELLS = "('chi_bo', 'chi_bo_co_so')"
@@ -72,13 +80,15 @@ SQL_STAGES: tuple[tuple[str, dict[str, str]], ...] = (
 # columns build_model adds to `meetings` (dropped before recomputing)
 MEETING_COMPUTED = (
     "duration_minutes", "min_minutes", "counted", "attendance_rows", "present", "excused",
-    "unexcused", "attendance_rate", "speaking_rate", "materials_late", "meets_standard",
-    "standard_failures",
+    "unexcused", "speakers", "attendance_rate", "speaking_rate", "materials_late",
+    "meets_standard", "standard_failures",
 )
+# the attendance counts of a meeting (the rest of its facts come from its own row)
+ATTENDANCE_COUNTS = ("attendance_rows", "present", "excused", "unexcused", "speakers")
 
 # the model's tables with one row per (..., year)
-YEAR_TABLES = ("org_months", "org_years", "member_years", "cell_year_metrics",
-               "org_year_classification", "member_rating_audit")
+YEAR_TABLES = ("org_months", "org_years", "member_cell_years", "member_years",
+               "cell_year_metrics", "org_year_classification", "member_rating_audit")
 INPUTS_TABLE = "model_year_inputs"
 # meetings' computed columns as the last model left them (integrate rewrites `meetings`)
 PREVIOUS_MEETING_FACTS = "_previous_meeting_facts"
@@ -209,7 +219,7 @@ def keep_meeting_facts(con: duckdb.DuckDBPyConnection) -> None:
         return
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {PREVIOUS_MEETING_FACTS} AS
-        SELECT meeting_id, year(meeting_date)::INTEGER AS year,
+        SELECT meeting_id, cell_id, year(meeting_date)::INTEGER AS year,
                {", ".join(MEETING_COMPUTED)}
         FROM meetings""")
 
@@ -226,9 +236,11 @@ def _row_hash(con: duckdb.DuckDBPyConnection, table: str, alias: str) -> str:
 
 
 def input_digests(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet,
-                  years: list[int]) -> dict[int, str]:
-    """A digest per year of everything the model reads for that year (see the module
-    docstring): equal digests, equal rows of that year."""
+                  years: list[int]) -> dict[int, tuple[str, str]]:
+    """Two digests per year (see the module docstring): of everything the model reads for
+    that year (equal digests, equal rows of that year), and of its context alone — all of it
+    but the year's own rows (equal contexts: only the year's meetings, attendance,
+    assessments and ratings can have changed the year)."""
     whole = hashlib.sha256()
     package = Path(__file__).resolve().parent
     for path in sorted([*package.glob("sql/*.sql"), package / "__init__.py",
@@ -252,26 +264,100 @@ def input_digests(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet
     month_end = last_month_end(as_of)
     out = {}
     for year in years:
-        h = whole.copy()
+        context = whole.copy()
         # what the as-of date changes in a year: its months ended by the last month-end
-        h.update(min(max(month_end, dt.date(year - 1, 12, 31)), dt.date(year, 12, 31))
-                 .isoformat().encode())
+        context.update(min(max(month_end, dt.date(year - 1, 12, 31)), dt.date(year, 12, 31))
+                       .isoformat().encode())
+        h = context.copy()
         for y, part, n, digest in rows:
             if y == year:
                 h.update(f"{part}:{n}:{digest};".encode())
-        out[year] = h.hexdigest()
+        out[year] = (h.hexdigest(), context.hexdigest())
     return out
 
 
-def _derived_before(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    """The digests of the years the warehouse's model tables hold; none (derive every year)
-    when a table is missing or meetings' earlier computed columns were not kept."""
+def _derived_before(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, str]]:
+    """The digests (inputs, context) of the years the warehouse's model tables hold; none
+    (derive every year) when a table is missing or meetings' earlier computed columns were
+    not kept."""
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "OR (temporary AND table_name = ?)", [PREVIOUS_MEETING_FACTS]).fetchall()}
     if not {INPUTS_TABLE, PREVIOUS_MEETING_FACTS, *YEAR_TABLES} <= tables:
         return {}
-    return dict(con.execute(f"SELECT year, inputs_digest FROM {INPUTS_TABLE}").fetchall())
+    columns = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+        "AND database_name = current_database()", [INPUTS_TABLE]).fetchall()}
+    if "context_digest" not in columns:   # a model before the cell-by-cell derivation
+        return {}
+    return {y: (d, c) for y, d, c in con.execute(
+        f"SELECT year, inputs_digest, context_digest FROM {INPUTS_TABLE}").fetchall()}
+
+
+def _by_cell_years(con: duckdb.DuckDBPyConnection, derived: list[int],
+                   before: dict[int, tuple[str, str]],
+                   digests: dict[int, tuple[str, str]]) -> list[int]:
+    """The derived years to derive cell by cell: their context is as the last model saw it
+    and integrate named the meetings it derived again (TOUCHED_MEETINGS), so only those
+    meetings' cells can differ. Every year in full otherwise (a rebuild, the tree or the
+    register changed)."""
+    touched = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary "
+                          "AND table_name = ?", [TOUCHED_MEETINGS]).fetchall()[0][0]
+    return [y for y in derived if touched and y in before and before[y][1] == digests[y][1]]
+
+
+def _cells_to_derive(con: duckdb.DuckDBPyConnection, derived: list[int], by_cell: list[int],
+                     kept: list[int]) -> str:
+    """What the SQL reads for the years derived: for a year derived cell by cell, the
+    attendance of its touched cells' meetings (the old and the new cell of a meeting that
+    moved), the other meetings' attendance counts and member-cell rows as the last model
+    left them. Returns the `{attendance}` relation."""
+    full = [y for y in derived if y not in by_cell]
+    if by_cell:
+        touched, facts, member_cells = TOUCHED_MEETINGS, PREVIOUS_MEETING_FACTS, "member_cell_years"
+    else:   # nothing reused (those tables may not exist): empty relations of their columns
+        touched = "(SELECT NULL::VARCHAR AS meeting_id WHERE false)"
+        facts = ("(SELECT NULL::VARCHAR AS meeting_id, NULL::VARCHAR AS cell_id, "
+                 "NULL::INTEGER AS year, "
+                 + ", ".join(f"NULL::BIGINT AS {c}" for c in ATTENDANCE_COUNTS) + " WHERE false)")
+        member_cells = ("(SELECT NULL::VARCHAR AS member_id, NULL::VARCHAR AS cell_id, "
+                        "NULL::INTEGER AS year, NULL::INTEGER[] AS unexcused_month_list, "
+                        "NULL::INTEGER AS unexcused_meetings, "
+                        "NULL::INTEGER AS longest_excused_streak WHERE false)")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _derived_cells AS
+        SELECT * FROM (
+            SELECT cell_id, year(meeting_date)::INTEGER AS year FROM meetings
+            WHERE meeting_id IN (SELECT meeting_id FROM {touched})
+            UNION
+            SELECT cell_id, year FROM {facts}
+            WHERE meeting_id IN (SELECT meeting_id FROM {touched}))
+        WHERE list_contains(?, year)""", [by_cell])
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _fresh_meetings AS
+        SELECT meeting_id FROM meetings m
+        WHERE list_contains(?, year(m.meeting_date)::INTEGER)
+           OR EXISTS (SELECT 1 FROM _derived_cells d
+                      WHERE d.cell_id = m.cell_id AND d.year = year(m.meeting_date))""", [full])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _kept_attendance_counts AS
+        SELECT p.meeting_id, {", ".join(f"p.{c}" for c in ATTENDANCE_COUNTS)} FROM {facts} p
+        WHERE list_contains(?, p.year)
+          AND p.meeting_id NOT IN (SELECT meeting_id FROM _fresh_meetings)""", [by_cell])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _untouched_member_cells AS
+        SELECT * FROM {member_cells} t
+        WHERE list_contains(?, t.year)
+          AND NOT EXISTS (SELECT 1 FROM _derived_cells d
+                          WHERE d.cell_id = t.cell_id AND d.year = t.year)""", [by_cell])
+    # every attendance row when nothing is kept or reused: a national year's 80 M rows are
+    # not probed for nothing
+    kept_meetings = bool(kept) and bool(con.execute(
+        "SELECT count(*) FROM meetings WHERE list_contains(?, year(meeting_date)::INTEGER)",
+        [kept]).fetchall()[0][0])
+    if not kept_meetings and not by_cell:
+        return "attendance"
+    return "(SELECT a.* FROM attendance a SEMI JOIN _fresh_meetings f USING (meeting_id))"
 
 
 def _keep_years(con: duckdb.DuckDBPyConnection, kept: list[int]) -> None:
@@ -281,7 +367,7 @@ def _keep_years(con: duckdb.DuckDBPyConnection, kept: list[int]) -> None:
     for table in YEAR_TABLES if kept else ():
         con.execute(f"CREATE OR REPLACE TEMP TABLE _kept_{table} AS "
                     f"SELECT * FROM {table} WHERE list_contains({years}, year)")
-    facts = (f"SELECT * EXCLUDE (year) FROM {PREVIOUS_MEETING_FACTS} "
+    facts = (f"SELECT * EXCLUDE (cell_id, year) FROM {PREVIOUS_MEETING_FACTS} "
              f"WHERE list_contains({years}, year)" if kept else
              "SELECT NULL::VARCHAR AS meeting_id, "
              + ", ".join(f"NULL AS {c}" for c in MEETING_COMPUTED) + " WHERE false")
@@ -310,21 +396,15 @@ def build_model(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) 
         years = _years(con, as_of)
         digests = input_digests(con, as_of, rules, years)
         before = _derived_before(con)
-        derived = [y for y in years if before.get(y) != digests[y]]
+        derived = [y for y in years if y not in before or before[y][0] != digests[y][0]]
         kept = [y for y in years if y not in derived]
+        by_cell = _by_cell_years(con, derived, before, digests)
         _keep_years(con, kept)
+        attendance = _cells_to_derive(con, derived, by_cell, kept)
         _params(con, as_of, rules, derived)
         meeting_columns = _meeting_columns(con)
         write_rulebook_tables(con, rules, years)
         conditions = ", ".join(CONDITIONS)
-        # the attendance of the meetings of the years derived (all of it when no year kept
-        # has a meeting: a national year's 80 M rows are not probed for nothing)
-        kept_meetings = bool(kept) and bool(con.execute(
-            "SELECT count(*) FROM meetings WHERE list_contains(?, year(meeting_date)::INTEGER)",
-            [kept]).fetchall()[0][0])
-        attendance = "attendance" if not kept_meetings else (
-            "(SELECT a.* FROM attendance a SEMI JOIN meetings m ON m.meeting_id = a.meeting_id "
-            "AND year(m.meeting_date) IN (SELECT year FROM rulebook_years))")
         for name, subst in SQL_STAGES:
             sql = sql_text(name)
             for k, v in {"meeting_columns": meeting_columns, "conditions": conditions,
@@ -336,11 +416,14 @@ def build_model(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) 
             _run(con, sql)
         if kept:
             _merge_kept_years(con)
-        con.execute(f"CREATE OR REPLACE TABLE {INPUTS_TABLE} (year INTEGER, inputs_digest VARCHAR)")
+        con.execute(f"CREATE OR REPLACE TABLE {INPUTS_TABLE} "
+                    "(year INTEGER, inputs_digest VARCHAR, context_digest VARCHAR)")
         if digests:
-            con.executemany(f"INSERT INTO {INPUTS_TABLE} VALUES (?, ?)", sorted(digests.items()))
+            con.executemany(f"INSERT INTO {INPUTS_TABLE} VALUES (?, ?, ?)",
+                            [(y, d, c) for y, (d, c) in sorted(digests.items())])
         summary = _summary(con, as_of)
         summary["years_derived"] = derived
+        summary["years_derived_by_cell"] = by_cell
         _drop_work_tables(con)
         run_data_checks(con)
         if own_tx:

@@ -28,6 +28,8 @@ BREAKS = {
         "INSERT INTO cell_year_metrics SELECT * FROM cell_year_metrics LIMIT 1",
     "unique_org_year_classification":
         "INSERT INTO org_year_classification SELECT * FROM org_year_classification LIMIT 1",
+    "unique_member_cell_years":
+        "INSERT INTO member_cell_years SELECT * FROM member_cell_years LIMIT 1",
     "unique_org_years": "INSERT INTO org_years SELECT * FROM org_years LIMIT 1",
 }
 

@@ -3,6 +3,9 @@
 -- gives the thresholds of the meeting's year, min_minutes follows the meeting's date
 -- (combined meetings from HD 42's date: 120).
 
+-- attendance counts per meeting: counted from the rows of the meetings derived now
+-- ({attendance}), and for the other meetings of a year derived cell by cell, as the last model
+-- left them (_kept_attendance_counts: their rows did not change)
 CREATE OR REPLACE TEMP TABLE _attendance_by_meeting AS
 SELECT
     meeting_id,
@@ -12,7 +15,10 @@ SELECT
     count(*) FILTER (WHERE status = 'unexcused')                      AS unexcused,
     count(*) FILTER (WHERE status = 'present' AND coalesce(spoke, false)) AS spoke
 FROM {attendance}
-GROUP BY meeting_id;
+GROUP BY meeting_id
+UNION ALL
+SELECT meeting_id, attendance_rows, present, excused, unexcused, speakers
+FROM _kept_attendance_counts;
 
 CREATE OR REPLACE TEMP TABLE _meeting_facts AS
 WITH base AS (
@@ -91,6 +97,7 @@ SELECT
     f.present,
     f.excused,
     f.unexcused,
+    f.spoke                                                           AS speakers,
     f.attendance_rate,
     f.speaking_rate,
     f.materials_late,

@@ -5,12 +5,14 @@
 -- limited to active months and quarters.
 
 -- scope rows: attendance rows of counted meetings, attached to the meeting's cell and year;
--- only org-years with an active month count (data of an org-year without one is ignored)
+-- only org-years with an active month count (data of an org-year without one is ignored).
+-- Those of the cell-years derived now ({attendance}: of a year derived cell by cell, only
+-- the cells whose meetings or attendance changed)
 CREATE OR REPLACE TEMP TABLE _scope AS
 SELECT
     f.cell_id, f.year, f.month, f.meeting_date, f.meeting_id, f.meeting_type,
     a.member_id, a.status
-FROM attendance a
+FROM {attendance} a
 JOIN _meeting_facts f USING (meeting_id)
 WHERE f.counted
   AND EXISTS (SELECT 1 FROM org_years y WHERE y.org_id = f.cell_id AND y.year = f.year);
@@ -70,54 +72,65 @@ runs AS (
 SELECT cell_id, year, member_id, max(run_length)::INTEGER AS longest_excused_streak
 FROM runs GROUP BY cell_id, year, member_id;
 
+-- a member's absences in one cell-year: one row per member, cell and year with a scope row.
+-- The cells not derived now keep their rows (_untouched_member_cells)
+CREATE OR REPLACE TABLE member_cell_years AS
+WITH per_cell AS (
+    SELECT
+        member_id, cell_id, year,
+        coalesce(list_sort(list(DISTINCT month) FILTER (WHERE status = 'unexcused')),
+                 [])::INTEGER[]                                               AS unexcused_month_list,
+        count(*) FILTER (WHERE status = 'unexcused')::INTEGER                 AS unexcused_meetings
+    FROM _scope
+    GROUP BY member_id, cell_id, year
+)
+SELECT p.member_id, p.cell_id, p.year, p.unexcused_month_list, p.unexcused_meetings,
+       coalesce(s.longest_excused_streak, 0)::INTEGER                   AS longest_excused_streak
+FROM per_cell p
+LEFT JOIN _member_cell_streaks s USING (member_id, cell_id, year)
+UNION ALL BY NAME
+SELECT * FROM _untouched_member_cells;
+
 -- QĐ 24 counts the member, not the cell: unexcused months over every cell the member
 -- attended that year. One row per member and year with a scope row.
 CREATE OR REPLACE TABLE member_years AS
 WITH per_member AS (
     SELECT
         member_id, year,
-        count(DISTINCT month) FILTER (WHERE status = 'unexcused')::INTEGER    AS unexcused_months,
-        coalesce(list_sort(list(DISTINCT month) FILTER (WHERE status = 'unexcused')),
-                 [])::INTEGER[]                                               AS unexcused_month_list,
-        coalesce(list_sort(list(DISTINCT cell_id) FILTER (WHERE status = 'unexcused')),
+        list_sort(list_distinct(flatten(list(unexcused_month_list))))::INTEGER[]
+                                                                              AS unexcused_month_list,
+        coalesce(list_sort(list(cell_id) FILTER (WHERE unexcused_meetings > 0)),
                  [])::VARCHAR[]                                               AS unexcused_cells,
-        count(*) FILTER (WHERE status = 'unexcused')::INTEGER                 AS unexcused_meetings
-    FROM _scope
+        sum(unexcused_meetings)::INTEGER                                      AS unexcused_meetings,
+        max(longest_excused_streak)::INTEGER                                  AS longest_excused_streak
+    FROM member_cell_years
     GROUP BY member_id, year
-),
-streaks AS (
-    SELECT member_id, year, max(longest_excused_streak)::INTEGER AS longest_excused_streak
-    FROM _member_cell_streaks GROUP BY member_id, year
 )
 SELECT
-    p.member_id, p.year, p.unexcused_months, p.unexcused_month_list, p.unexcused_cells,
-    p.unexcused_meetings,
-    coalesce(s.longest_excused_streak, 0)::INTEGER                  AS longest_excused_streak,
+    p.member_id, p.year, len(p.unexcused_month_list)::INTEGER       AS unexcused_months,
+    p.unexcused_month_list, p.unexcused_cells, p.unexcused_meetings, p.longest_excused_streak,
     r.removal_unexcused_months                                      AS removal_threshold_months,
-    p.unexcused_months >= r.removal_unexcused_months                AS removal_candidate
+    len(p.unexcused_month_list) >= r.removal_unexcused_months       AS removal_candidate
 FROM per_member p
 JOIN rulebook_years r USING (year)
-LEFT JOIN streaks s USING (member_id, year)
 ORDER BY p.member_id, p.year;
 
 -- per cell-year: members absent without reason, and those of them who are removal
 -- candidates over all their cells
 CREATE OR REPLACE TEMP TABLE _cell_member_metrics AS
-WITH unexcused AS (
-    SELECT DISTINCT cell_id, year, member_id FROM _scope WHERE status = 'unexcused'
-)
 SELECT
-    u.cell_id AS org_id,
-    u.year,
+    c.cell_id AS org_id,
+    c.year,
     count(*)                                     AS unexcused_members,
     count(*) FILTER (WHERE my.removal_candidate) AS removal_candidates
-FROM unexcused u
+FROM member_cell_years c
 JOIN member_years my USING (member_id, year)
-GROUP BY u.cell_id, u.year;
+WHERE c.unexcused_meetings > 0
+GROUP BY c.cell_id, c.year;
 
 CREATE OR REPLACE TEMP TABLE _cell_streaks AS
 SELECT s.cell_id AS org_id, s.year, count(*) AS excused_streak_members
-FROM _member_cell_streaks s
+FROM member_cell_years s
 JOIN rulebook_years r USING (year)
 WHERE s.longest_excused_streak > r.excused_streak_max
 GROUP BY s.cell_id, s.year;
