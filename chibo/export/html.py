@@ -21,6 +21,7 @@ import json
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
+import plotly.io
 import plotly.offline
 
 if TYPE_CHECKING:
@@ -131,7 +132,9 @@ def meetings_chart(y: Year) -> go.Figure:
                    "Số chi bộ", barmode="group", yaxis_tickformat="d")
 
 
-def rates_chart(y: Year) -> go.Figure:
+def rates_chart(y: Year) -> dict:
+    """One point per cell. The points go into the figure's dict after plotly checked the rest:
+    plotly checks a list element by element, 14 s for a national year's 300 k cells."""
     rows = y.con.execute("""
         SELECT coalesce(t.upper_name, t.grassroots_name, 'Khác') AS unit, m.org_id,
                m.attendance_rate * 100 AS attendance, m.speaking_rate * 100 AS speaking
@@ -139,12 +142,14 @@ def rates_chart(y: Year) -> go.Figure:
         JOIN v_org_tree t ON t.org_id = m.org_id AND t.year = m.year
         WHERE m.year = ? ORDER BY t.tree_order""", [y.year]).fetchall()
     fig = go.Figure()
-    fig.add_box(name="Tỷ lệ dự họp (% trên số lượt phải dự)", x=[r[0] for r in rows],
-                y=[r[2] for r in rows], text=[r[1] for r in rows], boxpoints="all", marker_color="#0969da")
-    fig.add_box(name="Tỷ lệ phát biểu (% trên số lượt có mặt)", x=[r[0] for r in rows],
-                y=[r[3] for r in rows], text=[r[1] for r in rows], boxpoints="all", marker_color="#bf8700")
-    return _layout(fig, f"Tỷ lệ dự họp và phát biểu của các chi bộ theo đảng bộ cấp trên cơ sở, năm {y.year}",
-                   "Tỷ lệ (%)", boxmode="group")
+    fig.add_box(name="Tỷ lệ dự họp (% trên số lượt phải dự)", boxpoints="all", marker_color="#0969da")
+    fig.add_box(name="Tỷ lệ phát biểu (% trên số lượt có mặt)", boxpoints="all", marker_color="#bf8700")
+    checked = _layout(fig, f"Tỷ lệ dự họp và phát biểu của các chi bộ theo đảng bộ cấp trên cơ sở, "
+                           f"năm {y.year}", "Tỷ lệ (%)", boxmode="group").to_dict()
+    units, orgs = [r[0] for r in rows], [r[1] for r in rows]
+    for trace, column in zip(checked["data"], (2, 3)):
+        trace.update(x=units, y=[r[column] for r in rows], text=orgs)
+    return checked
 
 
 def trend_chart(y: Year) -> go.Figure:
@@ -221,8 +226,9 @@ def render(y: Year) -> str:
     ]
     sections = []
     for key, heading, fig in charts:
-        div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{key}",
-                          default_height="420px", config={"displaylogo": False, "responsive": True})
+        div = plotly.io.to_html(fig, full_html=False, include_plotlyjs=False, div_id=f"chart-{key}",
+                                default_height="420px", validate=isinstance(fig, go.Figure),
+                                config={"displaylogo": False, "responsive": True})
         extra = _audit_table(y) if key == "audit" else ""
         sections.append(f'<section id="{key}"><h2>{html.escape(heading)}</h2>{div}{extra}</section>')
     meta = [f"Năm {y.year}", f"Số liệu tính đến ngày {y.as_of.strftime('%d/%m/%Y')}"]

@@ -357,7 +357,11 @@ def _cells_to_derive(con: duckdb.DuckDBPyConnection, derived: list[int], by_cell
         [kept]).fetchall()[0][0])
     if not kept_meetings and not by_cell:
         return "attendance"
-    return "(SELECT a.* FROM attendance a SEMI JOIN _fresh_meetings f USING (meeting_id))"
+    fresh = "(SELECT a.* FROM attendance a SEMI JOIN _fresh_meetings f USING (meeting_id))"
+    if by_cell and not full:   # a few cells' rows: picked out of the 80 M once, not per stage
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _fresh_attendance AS SELECT * FROM {fresh}")
+        return "_fresh_attendance"
+    return fresh
 
 
 def _keep_years(con: duckdb.DuckDBPyConnection, kept: list[int]) -> None:
