@@ -667,7 +667,7 @@ def _remember_published(con: duckdb.DuckDBPyConnection, database: str | None,
     loaded file (empty for a rebuild, which reads every file anew). `database`: where the
     published state is (the run's own database for a run, which starts from a copy of it)."""
     try:
-        if database and _has_table(con, "org_year_classification", database):
+        if database and wh.has_table(con, "org_year_classification", database):
             levels = f"SELECT org_id, year, level FROM {database}.main.org_year_classification"
         else:
             levels = ("SELECT NULL::VARCHAR AS org_id, NULL::INTEGER AS year, "
@@ -693,7 +693,7 @@ def _keep_run_history(con: duckdb.DuckDBPyConnection, published: str) -> None:
         if cols:
             sel = ", ".join(c for c, _ in wh.RUNS_COLUMNS if c in cols)
             con.execute(f"INSERT INTO runs ({sel}) SELECT {sel} FROM {published}.main.runs")
-        if _has_table(con, "report_files", published):
+        if wh.has_table(con, "report_files", published):
             con.execute(f"CREATE TABLE report_files AS FROM {published}.main.report_files")
     except duckdb.Error:
         pass   # runs of a damaged warehouse are lost with it
@@ -942,12 +942,9 @@ def this_run_levels(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The org-years whose level differs from the published warehouse's (PREVIOUS_LEVELS,
     taken at the start of the run): changed (in both, another level), new, gone; the first
     KEPT changes, the latest year first. One join over org_year_classification."""
-    has_previous = bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
-        [PREVIOUS_LEVELS]).fetchall()[0][0])
-    if not has_previous:
+    if not wh.has_table(con, PREVIOUS_LEVELS, "temp"):
         return {"levels_compared": False}
-    if not _has_table(con, "org_year_classification"):
+    if not wh.has_table(con, "org_year_classification"):
         return {"levels_gone": con.execute(
             f"SELECT count(*) FROM {PREVIOUS_LEVELS}").fetchall()[0][0]}
     changed, new, gone = con.execute(f"""
@@ -957,7 +954,7 @@ def this_run_levels(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         FROM org_year_classification c
         FULL JOIN {PREVIOUS_LEVELS} p ON p.org_id = c.org_id AND p.year = c.year""").fetchall()[0]
     name = "(SELECT y.name FROM org_years y WHERE y.org_id = c.org_id AND y.year = c.year " \
-           "LIMIT 1)" if _has_table(con, "org_years") else "NULL"
+           "LIMIT 1)" if wh.has_table(con, "org_years") else "NULL"
     examples = [dict(zip(("org_id", "name", "year", "before", "after"), r)) for r in con.execute(f"""
         SELECT c.org_id, {name}, c.year, p.level, c.level
         FROM org_year_classification c JOIN {PREVIOUS_LEVELS} p USING (org_id, year)
@@ -1026,7 +1023,7 @@ def _export(ctx: RunContext) -> dict:
 
 def report_paths(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The report files of the warehouse's last export, relative to the exports folder."""
-    if not _has_table(con, "report_files"):
+    if not wh.has_table(con, "report_files"):
         return []
     return [r[0] for r in con.execute("SELECT path FROM report_files").fetchall()]
 
@@ -1089,7 +1086,7 @@ def _run_row(ctx: RunContext) -> dict[str, Any]:
         FROM files WHERE first_run_id = ?""", [ctx.run_id]).fetchall()[0]
     classified = ctx.con.execute(
         "SELECT count(*) FROM org_year_classification WHERE level IS NOT NULL"
-    ).fetchall()[0][0] if _has_table(ctx.con, "org_year_classification") else 0
+    ).fetchall()[0][0] if wh.has_table(ctx.con, "org_year_classification") else 0
     sec = ctx.stage_seconds
     # over the tables as published (the org dates of this run's integration), which is what
     # the next run compares its own start-of-run fingerprint with
@@ -1107,13 +1104,6 @@ def _run_row(ctx: RunContext) -> dict[str, Any]:
         "flags": s.rows["flags"], "orgs_classified": classified,
         "seconds_ingest": sec.get("ingest"), "seconds_integrate": sec.get("integrate"),
         "seconds_model": sec.get("model"), "seconds_export": sec.get("export")}
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:
-    """Is there a table `name` in `database`'s main schema (default: the run's own)?"""
-    return bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ? "
-        "AND database_name = coalesce(?, current_database())", [name, database]).fetchall()[0][0])
 
 
 def run_log_path(settings: Settings | Path) -> Path:

@@ -65,6 +65,14 @@ BOOKKEEPING_DDL = "CREATE SCHEMA IF NOT EXISTS staging;\n" + "\n".join(
 DEFAULT_MEMORY_LIMIT_GB = 5
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:
+    """Is there a table `name` in `database`'s main schema (default: the run's own; `temp`:
+    the connection's temporary tables)?"""
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ? "
+        "AND database_name = coalesce(?, current_database())", [name, database]).fetchall()[0][0])
+
+
 def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     """Bound DuckDB's memory so a national year fits beside polars on one machine: beyond the
     limit, intermediate results spill to `<file>.tmp/`. CHIBO_MEMORY_LIMIT (e.g. `8GB`)

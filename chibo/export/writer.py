@@ -39,6 +39,7 @@ import polars as pl
 
 from chibo.export import workbook
 from chibo.export.workbook import Heading, Report, write_csv, write_text, write_xlsx
+from chibo.warehouse import has_table
 
 log = logging.getLogger(__name__)
 POOL_MIN_CELLS = 200_000
@@ -92,9 +93,7 @@ def _export_code() -> bytes:
 def year_inputs(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
     """What each year's reports are built from (see the module docstring); none when the model
     left no digests (a warehouse of an older chibo): then every year's reports are built."""
-    has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
-                      "'model_year_inputs' AND database_name = current_database()").fetchall()
-    if not has[0][0]:
+    if not has_table(con, "model_year_inputs"):
         return {}
     digests = dict(con.execute("SELECT year, inputs_digest FROM model_year_inputs").fetchall())
     out = {}

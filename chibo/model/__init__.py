@@ -55,6 +55,7 @@ from chibo.contract import CONTRACT
 from chibo.errors import ChiboError
 from chibo.integrate.integrate import TOUCHED_MEETINGS
 from chibo.rulebooks import CONDITIONS, LEVELS, RuleSet, threshold_text
+from chibo.warehouse import has_table
 
 _CELLS = "('chi_bo', 'chi_bo_co_so')"
 SQL_STAGES: tuple[tuple[str, dict[str, str]], ...] = (
@@ -301,9 +302,9 @@ def _by_cell_years(con: duckdb.DuckDBPyConnection, derived: list[int],
     and integrate named the meetings it derived again (TOUCHED_MEETINGS), so only those
     meetings' cells can differ. Every year in full otherwise (a rebuild, the tree or the
     register changed)."""
-    touched = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary "
-                          "AND table_name = ?", [TOUCHED_MEETINGS]).fetchall()[0][0]
-    return [y for y in derived if touched and y in before and before[y][1] == digests[y][1]]
+    if not has_table(con, TOUCHED_MEETINGS, "temp"):
+        return []
+    return [y for y in derived if y in before and before[y][1] == digests[y][1]]
 
 
 def _cells_to_derive(con: duckdb.DuckDBPyConnection, derived: list[int], by_cell: list[int],
