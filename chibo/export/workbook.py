@@ -16,17 +16,29 @@ as an official document of the board:
 printed landscape on A4, one page wide (pages grow with rows, never with columns). Every file
 is written to a temporary name beside its target, given the permissions the umask allows (as
 `open` would), then `os.replace`d.
+
+xlsxwriter lays out everything but the table's rows: the title block, header, signatures,
+formats and print setup. The rows are most of a national workbook (millions of cells) and
+xlsxwriter writes them one Python call per cell, so they are made as sheet XML by polars
+expressions, a chunk of rows at a time, and put into the sheet xlsxwriter wrote, before the
+signature block (`_splice`). Text cells are inline strings; each cell keeps the format
+xlsxwriter registered for its row kind.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
 
 INJECTION_PATTERN = r"^[=+\-@\t\r]"
 # inside a cell: where an Excel whose list separator is `;` (regional settings with a decimal
@@ -37,6 +49,13 @@ DEPTH = "_depth"        # hidden column: indentation level of the sheet's `inden
 HIDDEN = (STYLE, DEPTH)
 PARTY = "ĐẢNG CỘNG SẢN VIỆT NAM"
 SIGNERS = (("Người lập biểu", "(Ký, ghi rõ họ tên)"), ("T/M Ban Thường vụ", "(Ký tên, đóng dấu)"))
+ROW_HEIGHT = 15                  # points per printed line of a row
+BODY_CHUNK_ROWS = 20_000         # table rows made into XML at a time (bounds the memory)
+ZIP_LEVEL = 6                    # zlib's default, as xlsxwriter: level 1 is twice as fast on a
+                                 # national workbook and makes it 40 % bigger
+# what Excel cannot hold as such in XML text: control characters, and text that reads as one
+# of Excel's _xHHHH_ escapes (written as _x005F_xHHHH_, as Excel does)
+CONTROL_PATTERN = r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_"
 
 
 @dataclass
@@ -162,9 +181,9 @@ def _lines(text: str, width: float) -> int:
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook):
         self.wb = wb
-        self._cache: dict[tuple, object] = {}
+        self._cache: dict[tuple, Format] = {}
 
-    def get(self, **props) -> object:
+    def get(self, **props) -> Format:
         key = tuple(sorted(props.items()))
         if key not in self._cache:
             self._cache[key] = self.wb.add_format(dict(props))
@@ -179,7 +198,7 @@ def _merge(ws, row: int, c0: int, c1: int, text: str, fmt) -> None:
 
 
 def _row_formats(fm: _Formats, sheet: Sheet, columns: list[str], base: dict[str, object],
-                 style: str, depth: int) -> list[object]:
+                 style: str, depth: int) -> list[Format]:
     """The cell format of every column of a table row: bold for totals and subtotals, shaded
     for totals, the sheet's number formats, wrapped long text, the tree indented by depth."""
     out = []
@@ -198,11 +217,213 @@ def _row_formats(fm: _Formats, sheet: Sheet, columns: list[str], base: dict[str,
     return out
 
 
-def _write_sheet(wb: xlsxwriter.Workbook, fm: _Formats, sheet: Sheet, heading: Heading) -> None:
-    df = sheet.frame
-    style = df.get_column(STYLE).to_list() if STYLE in df.columns else [""] * df.height
-    depth = df.get_column(DEPTH).to_list() if DEPTH in df.columns else [0] * df.height
-    df = df.drop([c for c in HIDDEN if c in df.columns])
+ROW = "_row"           # the body's working column: the row's number in the sheet
+TEXT = "_text"         # the shared strings' working columns: a text and its index
+INDEX = "_index"
+SHARED_STRINGS = "xl/sharedStrings.xml"
+
+
+@dataclass
+class _Body:
+    """A sheet's table rows, to be put into the sheet XML xlsxwriter wrote."""
+    member: str                          # the sheet's file inside the workbook
+    before: str                          # the first row after the table (the signatures)
+    frame: pl.DataFrame                  # the table's columns and each row's kind
+    first_row: int                       # the sheet row (1-based) of the table's first row
+    xf: dict[tuple[str, int], list[int]]  # row kind -> each column's cell format index
+    wrap: dict[str, float]               # wrapped column -> its width
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in self.frame.columns if c not in HIDDEN]
+
+    def texts(self) -> list[pl.Series]:
+        """Each text column's cells as the sheet shows them (yes/no and dates as the reports
+        print them)."""
+        return [self.frame.select(text.alias(TEXT)).get_column(TEXT)
+                for c in self.columns if (text := _text(c, self.frame.schema[c])) is not None]
+
+    def xml(self, strings: pl.DataFrame) -> Iterator[bytes]:
+        """The rows as sheet XML, a chunk at a time; text cells point into `strings`."""
+        frame, cells = self.frame, []
+        for j, col in enumerate(self.columns):
+            dtype = frame.schema[col]
+            text = _text(col, dtype)
+            if text is not None:    # the text's index in the shared strings, in a column
+                index = f"{INDEX}{j}"
+                frame = frame.with_columns(text.alias(TEXT)).join(
+                    strings.rename({INDEX: index}), on=TEXT, how="left",
+                    maintain_order="left").drop(TEXT)
+            cells.append(_cell(col, dtype, xl_col_to_name(j), self._xf(j), f"{INDEX}{j}"))
+        row = pl.concat_str([pl.lit('<row r="'), pl.col(ROW), pl.lit('"'), self._height(),
+                             pl.lit(">"), *cells, pl.lit("</row>")])
+        for offset in range(0, frame.height, BODY_CHUNK_ROWS):
+            chunk = frame.slice(offset, BODY_CHUNK_ROWS).with_columns(
+                (pl.int_range(pl.len()) + (self.first_row + offset)).cast(pl.String).alias(ROW))
+            yield chunk.select(row.str.join("")).item().encode()
+
+    def _xf(self, j: int) -> pl.Expr:
+        """Column j's cell format index, by the row's kind."""
+        indices = {kind: str(formats[j]) for kind, formats in self.xf.items()}
+        if len(set(indices.values())) == 1:
+            return pl.lit(next(iter(indices.values())))
+        kind = pl.concat_str(pl.col(STYLE), pl.col(DEPTH).cast(pl.String), separator="|")
+        return kind.replace_strict({f"{style}|{depth}": xf
+                                    for (style, depth), xf in indices.items()})
+
+    def _height(self) -> pl.Expr:
+        """A row as tall as its longest wrapped text (as `_lines` counts); default height
+        otherwise."""
+        if not self.wrap:
+            return pl.lit("")
+        lines = []
+        for col, width in self.wrap.items():
+            per_line = max(int(width * 1.05) - 1, 1)
+            text = pl.col(col).cast(pl.String)
+            count = text.str.split("\n").list.eval(
+                ((pl.element().str.len_chars() + per_line - 1) // per_line).clip(lower_bound=1)
+            ).list.sum()
+            lines.append(pl.when(text.is_not_null() & (text != "")).then(count))
+        tall = pl.max_horizontal(lines).fill_null(1)
+        return pl.when(tall > 1).then(pl.concat_str(
+            pl.lit(' ht="'), (tall * ROW_HEIGHT).cast(pl.String), pl.lit('" customHeight="1"'))
+        ).otherwise(pl.lit(""))
+
+
+def _text(col: str, dtype: pl.DataType) -> pl.Expr | None:
+    """A column's cells as text, when the sheet shows them as text."""
+    value = pl.col(col)
+    if dtype == pl.String:
+        return value
+    if dtype == pl.Boolean:
+        return pl.when(value).then(pl.lit("Có")).otherwise(pl.lit("Không"))
+    if dtype.is_temporal():
+        return value.dt.strftime("%d/%m/%Y")
+    return None
+
+
+def _cell(col: str, dtype: pl.DataType, letter: str, xf: pl.Expr, index: str) -> pl.Expr:
+    """One column's cells, as xlsxwriter writes them: text as an index into the shared strings
+    (column `index`), numbers as numbers, NaN and infinity as Excel's errors, a missing value
+    as an empty cell that keeps its format."""
+    value = pl.col(col)
+    blank = pl.lit("/>")
+    if _text(col, dtype) is not None:
+        content = pl.when(value.is_null()).then(blank).otherwise(pl.concat_str(
+            pl.lit(' t="s"><v>'), pl.col(index).cast(pl.String), pl.lit("</v></c>")))
+    elif dtype.is_numeric():
+        number = pl.concat_str(pl.lit("><v>"), value.cast(pl.String), pl.lit("</v></c>"))
+        content = pl.when(value.is_null()).then(blank)
+        if dtype.is_float():
+            content = content.when(value.is_nan()).then(pl.lit(' t="e"><v>#NUM!</v></c>')) \
+                .when(value.is_infinite()).then(pl.lit(' t="e"><v>#DIV/0!</v></c>'))
+        content = content.otherwise(number)
+    elif dtype == pl.Null:
+        content = blank
+    else:
+        raise TypeError(f"column {col!r}: no workbook cell for {dtype}")
+    return pl.concat_str(pl.lit(f'<c r="{letter}'), pl.col(ROW), pl.lit('" s="'), xf,
+                         pl.lit('"'), content)
+
+
+def _shared_strings(bodies: list[_Body], first: int) -> pl.DataFrame:
+    """Every distinct text of the rows, numbered from `first` (after xlsxwriter's own)."""
+    texts = [t for body in bodies for t in body.texts()]
+    if not texts:
+        return pl.DataFrame(schema={TEXT: pl.String, INDEX: pl.Int64})
+    return pl.concat(texts).drop_nulls().unique().to_frame(TEXT).with_columns(
+        (pl.int_range(pl.len()) + first).alias(INDEX))
+
+
+def _escape_control(text: str) -> str:
+    """Control characters as Excel's _xHHHH_ escapes, and text that reads as one escaped
+    (as xlsxwriter does; only the few strings that hold one come here)."""
+    text = re.sub(r"(_x[0-9a-fA-F]{4}_)", r"_x005F\1", text)
+    text = re.sub(r"([\x00-\x08\x0b-\x1f])", lambda m: f"_x{ord(m.group(1)):04X}_", text)
+    return text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+
+
+def _string_items(strings: pl.DataFrame) -> bytes:
+    """The shared strings' `<si>` items, in index order."""
+    text = pl.col(TEXT)
+    escaped = pl.when(text.str.contains(CONTROL_PATTERN)).then(
+        text.map_elements(_escape_control, return_dtype=pl.String)).otherwise(text)
+    escaped = (escaped.str.replace_all("&", "&amp;", literal=True)
+               .str.replace_all("<", "&lt;", literal=True)
+               .str.replace_all(">", "&gt;", literal=True))
+    space = pl.when(text.str.contains(r"^\s|\s$")).then(pl.lit(' xml:space="preserve"')) \
+        .otherwise(pl.lit(""))
+    item = pl.concat_str(pl.lit("<si><t"), space, pl.lit(">"), escaped, pl.lit("</t></si>"))
+    return strings.sort(INDEX).select(item.str.join("")).item().encode()
+
+
+def _with_strings(sst: bytes, strings: pl.DataFrame, references: int) -> bytes:
+    """xlsxwriter's shared strings with the rows' appended, and the counts updated."""
+    def add(attribute: bytes, extra: int, xml: bytes) -> bytes:
+        return re.sub(rb' ' + attribute + rb'="(\d+)"',
+                      lambda m: b' %s="%d"' % (attribute, int(m.group(1)) + extra), xml, count=1)
+    head, end, tail = sst.rpartition(b"</sst>")
+    if not end:
+        raise RuntimeError(f"{SHARED_STRINGS} has no </sst>")
+    head = add(b"count", references, add(b"uniqueCount", strings.height, head))
+    return head + _string_items(strings) + end + tail
+
+
+def _splice(path: Path, bodies: list[_Body]) -> None:
+    """Put each sheet's table rows into the workbook xlsxwriter wrote at `path`, and their
+    texts into its shared strings; the other files of the workbook are copied as they are."""
+    out = _tmp_in(path.parent, ".xlsx")
+    try:
+        by_member = {body.member: body for body in bodies}
+        with zipfile.ZipFile(path) as src, \
+                zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as dst:
+            sst = src.read(SHARED_STRINGS)
+            found = re.search(rb'uniqueCount="(\d+)"', sst)
+            if found is None:
+                raise RuntimeError(f"{path.name}: {SHARED_STRINGS} has no uniqueCount")
+            strings = _shared_strings(bodies, int(found.group(1)))
+            references = sum(t.count() for body in bodies for t in body.texts())
+            for info in src.infolist():
+                body = by_member.pop(info.filename, None)
+                if info.filename == SHARED_STRINGS:
+                    dst.writestr(info.filename, _with_strings(sst, strings, references))
+                elif body is None:
+                    dst.writestr(info, src.read(info))
+                else:
+                    _put_rows(dst, info.filename, src.read(info), body, strings)
+        if by_member:
+            raise RuntimeError(f"{path.name}: no sheet {sorted(by_member)} to put rows into")
+        os.replace(out, path)
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def _put_rows(dst: zipfile.ZipFile, member: str, xml: bytes, body: _Body,
+              strings: pl.DataFrame) -> None:
+    at = xml.find(body.before.encode())
+    if at < 0:
+        raise RuntimeError(f"{member} has no {body.before}>, before which the rows go")
+    big = body.frame.height * body.frame.width * 200 > zipfile.ZIP64_LIMIT
+    with dst.open(member, "w", force_zip64=big) as sheet_xml:
+        sheet_xml.write(xml[:at])
+        for chunk in body.xml(strings):
+            sheet_xml.write(chunk)
+        sheet_xml.write(xml[at:])
+
+
+def _row_kinds(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each row's kind: its style ("" when none) and depth (0 when none)."""
+    style = pl.col(STYLE).cast(pl.String).fill_null("") if STYLE in frame.columns else pl.lit("")
+    depth = (pl.col(DEPTH).cast(pl.Int64).fill_null(0) if DEPTH in frame.columns
+             else pl.lit(0, pl.Int64))
+    return frame.with_columns(style.alias(STYLE), depth.alias(DEPTH)).select(STYLE, DEPTH)
+
+
+def _write_sheet(wb: xlsxwriter.Workbook, fm: _Formats, sheet: Sheet,
+                 heading: Heading) -> _Body | None:
+    """Lay out the sheet but its table's rows; return those rows, to be put in by `_splice`."""
+    kinds = _row_kinds(sheet.frame)
+    df = sheet.frame.drop([c for c in HIDDEN if c in sheet.frame.columns])
     ncol = max(len(df.columns), 2)
     last = ncol - 1
     ws = wb.add_worksheet(sheet.name[:31])
@@ -228,42 +449,27 @@ def _write_sheet(wb: xlsxwriter.Workbook, fm: _Formats, sheet: Sheet, heading: H
     r += 1
     header_row = r
 
-    # table
+    # table: the header here, the rows by `_splice`
     widths = _column_widths(df, sheet.wrap)
     head = fm.get(**base, bold=True, text_wrap=True, valign="vcenter", align="center",
                   bg_color="#DDEBF7", border=1)
     for j, col in enumerate(df.columns):
         ws.set_column(j, j, widths[col])
         ws.write_string(header_row, j, col, head)
-    ws.set_row(header_row, 15 * max([3] + [_lines(c, widths[c]) for c in df.columns]))
-    columns = [df.get_column(c).to_list() for c in df.columns]
-    wrapped = [(j, widths[c]) for j, c in enumerate(df.columns) if c in sheet.wrap]
-    # a row's cell formats depend only on its style and depth: made once per pair, not per cell
-    row_formats: dict[tuple[str, int], list[object]] = {}
-    for i in range(df.height):
-        row = header_row + 1 + i
-        tall = max([_lines(str(columns[j][i]), width) for j, width in wrapped
-                    if columns[j][i]] or [1])
-        if tall > 1:
-            ws.set_row(row, 15 * tall)
-        key = (style[i], int(depth[i] or 0))
-        formats = row_formats.get(key)
-        if formats is None:
-            formats = row_formats[key] = _row_formats(fm, sheet, df.columns, base, *key)
-        for j, f in enumerate(formats):
-            value = columns[j][i]
-            if value is None:
-                ws.write_blank(row, j, None, f)
-            elif isinstance(value, str):
-                ws.write_string(row, j, value, f)
-            elif isinstance(value, bool):
-                ws.write_string(row, j, "Có" if value else "Không", f)
-            elif isinstance(value, (dt.date, dt.datetime)):
-                ws.write_string(row, j, value.strftime("%d/%m/%Y"), f)
-            else:
-                ws.write_number(row, j, value, f)
+    ws.set_row(header_row, ROW_HEIGHT * max([3] + [_lines(c, widths[c]) for c in df.columns]))
     end = header_row + df.height
-    if not df.height:
+    body = None
+    if df.height:
+        # a row's cell formats depend only on its kind: registered once per kind, not per cell
+        xf = {(style, depth): [f._get_xf_index() for f in
+                               _row_formats(fm, sheet, df.columns, base, style, depth)]
+              for style, depth in kinds.unique().iter_rows()}
+        body = _Body(member=f"xl/worksheets/sheet{ws.index + 1}.xml",
+                     before=f'<row r="{end + 3}"',     # the signature block's first row
+                     frame=pl.concat([df, kinds], how="horizontal"),
+                     first_row=header_row + 2, xf=xf,
+                     wrap={c: widths[c] for c in df.columns if c in sheet.wrap})
+    else:
         end += 1
         _merge(ws, end, 0, last, sheet.empty_text, fm.get(**base, italic=True, border=1))
 
@@ -292,6 +498,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, fm: _Formats, sheet: Sheet, heading: H
     ws.print_area(0, 0, bottom, last)
     if df.height:
         ws.autofilter(header_row, 0, end, len(df.columns) - 1)
+    return body
 
 
 def write_xlsx(report: Report, heading: Heading, path: Path) -> Path:
@@ -301,9 +508,11 @@ def write_xlsx(report: Report, heading: Heading, path: Path) -> Path:
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
             "nan_inf_to_errors": True})
         fm = _Formats(wb)
-        for sheet in report.sheets:
-            _write_sheet(wb, fm, sheet, heading)
+        bodies = [body for sheet in report.sheets
+                  if (body := _write_sheet(wb, fm, sheet, heading)) is not None]
         wb.close()
+        if bodies:
+            _splice(tmp, bodies)
         return _install(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -22,6 +22,8 @@ import openpyxl
 import pytest
 
 from chibo.export import write_exports
+from tests.export.test_workbook_cells import HARD_TEXT
+from tests.export.test_workbook_cells import _write as write_hard_workbook
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = [
@@ -141,3 +143,16 @@ def test_demo_province_prints_in_few_pages(tmp_path):
     pages = pdf_pages(classification)
     assert rows / 60 <= len(pages) <= rows / 15, (rows, len(pages))
     assert all(w > h for w, h in pages)
+
+
+def test_hard_text_cells_open_in_libreoffice(tmp_path):
+    # the table cells chibo writes as sheet XML itself: LibreOffice reads back every text,
+    # escapes included, and the numbers as numbers
+    src = write_hard_workbook(tmp_path / "bao-cao.xlsx")
+    out = convert(src, "csv:Text - txt - csv (StarCalc):44,34,76,1",
+                  tmp_path / "out", tmp_path / "profile")
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    h = next(i for i, r in enumerate(rows) if r and r[0] == "Tên tổ chức")
+    assert [r[0] for r in rows[h + 1:h + 1 + len(HARD_TEXT)]] == HARD_TEXT
+    assert [r[1] for r in rows[h + 1:h + 4]] == ["1", "", "3"]
+    assert rows[h + 1][3:5] == ["Có", "02/01/2025"]
