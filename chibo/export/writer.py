@@ -1,8 +1,8 @@
 """Which report files a run writes, and where the big workbooks are written.
 
 A night usually changes a few reports: the current year's, and the error lists of the units
-that delivered. Writing every workbook again (xlsxwriter is pure Python, one core: nationally
-most of the export) costs the same whatever changed. So each file's content has a digest —
+that delivered. Writing every workbook again (nationally 7–10 s for each of the two biggest)
+costs the same whatever changed. So each file's content has a digest —
 everything the file shows except the as-of date of its title block — kept in `report_files`
 with the file's size. A file whose digest and size equal what the published folder holds is
 not written again: it stays as published, with the as-of date of the run that last changed it
