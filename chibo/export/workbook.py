@@ -21,8 +21,8 @@ xlsxwriter lays out everything but the table's rows: the title block, header, si
 formats and print setup. The rows are most of a national workbook (millions of cells) and
 xlsxwriter writes them one Python call per cell, so they are made as sheet XML by polars
 expressions, a chunk of rows at a time, and put into the sheet xlsxwriter wrote, before the
-signature block (`_splice`). Text cells are inline strings; each cell keeps the format
-xlsxwriter registered for its row kind.
+signature block (`_splice`); their texts go into xlsxwriter's shared strings. Each cell keeps
+the format xlsxwriter registered for its row kind.
 """
 from __future__ import annotations
 
@@ -326,9 +326,8 @@ def _cell(col: str, dtype: pl.DataType, letter: str, xf: pl.Expr, index: str) ->
                          pl.lit('"'), content)
 
 
-def _shared_strings(bodies: list[_Body], first: int) -> pl.DataFrame:
+def _shared_strings(texts: list[pl.Series], first: int) -> pl.DataFrame:
     """Every distinct text of the rows, numbered from `first` (after xlsxwriter's own)."""
-    texts = [t for body in bodies for t in body.texts()]
     if not texts:
         return pl.DataFrame(schema={TEXT: pl.String, INDEX: pl.Int64})
     return pl.concat(texts).drop_nulls().unique().to_frame(TEXT).with_columns(
@@ -345,10 +344,12 @@ def _escape_control(text: str) -> str:
 
 def _string_items(strings: pl.DataFrame) -> bytes:
     """The shared strings' `<si>` items, in index order."""
+    control = strings.get_column(TEXT).str.contains(CONTROL_PATTERN)
+    if control.any():
+        strings = pl.concat([strings.filter(~control), strings.filter(control).with_columns(
+            pl.col(TEXT).map_elements(_escape_control, return_dtype=pl.String))])
     text = pl.col(TEXT)
-    escaped = pl.when(text.str.contains(CONTROL_PATTERN)).then(
-        text.map_elements(_escape_control, return_dtype=pl.String)).otherwise(text)
-    escaped = (escaped.str.replace_all("&", "&amp;", literal=True)
+    escaped = (text.str.replace_all("&", "&amp;", literal=True)
                .str.replace_all("<", "&lt;", literal=True)
                .str.replace_all(">", "&gt;", literal=True))
     space = pl.when(text.str.contains(r"^\s|\s$")).then(pl.lit(' xml:space="preserve"')) \
@@ -381,8 +382,9 @@ def _splice(path: Path, bodies: list[_Body]) -> None:
             found = re.search(rb'uniqueCount="(\d+)"', sst)
             if found is None:
                 raise RuntimeError(f"{path.name}: {SHARED_STRINGS} has no uniqueCount")
-            strings = _shared_strings(bodies, int(found.group(1)))
-            references = sum(t.count() for body in bodies for t in body.texts())
+            texts = [t for body in bodies for t in body.texts()]
+            strings = _shared_strings(texts, int(found.group(1)))
+            references = sum(t.count() for t in texts)
             for info in src.infolist():
                 body = by_member.pop(info.filename, None)
                 if info.filename == SHARED_STRINGS:
@@ -400,6 +402,7 @@ def _splice(path: Path, bodies: list[_Body]) -> None:
 
 def _put_rows(dst: zipfile.ZipFile, member: str, xml: bytes, body: _Body,
               strings: pl.DataFrame) -> None:
+    """The sheet's XML, with the body's rows before its signature block, streamed into `dst`."""
     at = xml.find(body.before.encode())
     if at < 0:
         raise RuntimeError(f"{member} has no {body.before}>, before which the rows go")

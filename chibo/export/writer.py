@@ -42,7 +42,7 @@ from chibo.export.workbook import Heading, Report, write_csv, write_text, write_
 from chibo.warehouse import has_table
 
 log = logging.getLogger(__name__)
-POOL_MIN_CELLS = 200_000
+POOL_MIN_CELLS = 2_000_000   # ≈ 2 s of writing: below it, starting the writers costs more
 REPORT_FILES_DDL = ("CREATE TABLE IF NOT EXISTS report_files (path VARCHAR, digest VARCHAR, "
                     "bytes BIGINT, as_of DATE, inputs_digest VARCHAR);"
                     "ALTER TABLE report_files ADD COLUMN IF NOT EXISTS inputs_digest VARCHAR")
