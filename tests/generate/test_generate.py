@@ -45,14 +45,26 @@ def _read_kind(root: Path, kind: str, rules, *, corrections: bool = False) -> pl
     return pl.concat(frames, how="diagonal_relaxed")
 
 
+@pytest.fixture(scope="module")
+def read_kind(province, rules):
+    """`_read_kind` of the province, each kind read once for the module's tests."""
+    read: dict[str, pl.DataFrame] = {}
+
+    def kind_rows(kind: str) -> pl.DataFrame:
+        if kind not in read:
+            read[kind] = _read_kind(province.out, kind, rules)
+        return read[kind]
+    return kind_rows
+
+
 def _latest(df: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     """The row of each key from the last file in path order (as integration keeps it)."""
     return df.unique(key, keep="last", maintain_order=True)
 
 
 @pytest.fixture(scope="module")
-def versions(province, rules) -> pl.DataFrame:
-    org = _read_kind(province.out, "org_units", rules)
+def versions(read_kind) -> pl.DataFrame:
+    org = read_kind("org_units")
     return _latest(org, ["org_id", "valid_from"]).sort("org_id", "valid_from", nulls_last=False)
 
 
@@ -80,10 +92,9 @@ def test_cp1258_round_trip():
     assert unicodedata.normalize("NFC", data.decode("cp1258")) == text
 
 
-def test_province_counts(province, rules):
+def test_province_counts(province, read_kind):
     """The old Đắk Nông at the start (its first tree file): the sourced figures of domain.md."""
-    root = province.out
-    first = _read_kind(root, "org_units", rules).filter(pl.col("_file").str.contains("dak-nong-cay-to-chuc"))
+    first = read_kind("org_units").filter(pl.col("_file").str.contains("dak-nong-cay-to-chuc"))
     by = dict(first.group_by("level").len().iter_rows())
     for level, want in (("dang_bo_co_so", 167), ("chi_bo_co_so", 271), ("chi_bo", 1716)):
         assert abs(by[level] - want) <= 0.05 * want, (level, by[level])
@@ -146,7 +157,7 @@ def test_cells_reparented_by_versions_under_the_new_communes(versions, whole):
     assert set(old_parents["dissolved_on"]) == {EVE}
 
 
-def test_bo_phan_level_change_and_merged_cells(province, versions, whole, rules):
+def test_bo_phan_level_change_and_merged_cells(whole, read_kind):
     bp = set(whole.filter(pl.col("level1") == "dang_bo_bo_phan")["org_id"])
     assert bp and whole.filter(pl.col("parent1").is_in(list(bp)), pl.col("level1") == "chi_bo").height >= 6
     changed = whole.filter(pl.col("level0") != pl.col("level1"))
@@ -157,7 +168,7 @@ def test_bo_phan_level_change_and_merged_cells(province, versions, whole, rules)
     assert set(targets["level1"]) == {"chi_bo"} and set(targets["established_on"]) == {REFORM}
     assert merged.group_by("successor_id").len()["len"].min() >= 2
     # the merged cells' members sit in the new cell in the latest register
-    mem = _latest(_read_kind(province.out, "members", rules), ["member_id"])
+    mem = _latest(read_kind("members"), ["member_id"])
     assert mem.filter(pl.col("cell_id").is_in(list(targets["org_id"]))).height > 0
     assert mem.filter(pl.col("cell_id").is_in(list(merged["org_id"])), pl.col("status") == "active").height == 0
 
@@ -209,9 +220,8 @@ def test_paths_in_time_order_and_nothing_after_as_of(province):
         assert len(originals) == 1 and str(originals[0]) < str(c)
 
 
-def test_behaviours_occur(province, rules):
-    root = province.out
-    mt = _read_kind(root, "meetings", rules)
+def test_behaviours_occur(read_kind):
+    mt = read_kind("meetings")
     assert set(mt["meeting_type"]) == {"regular", "thematic", "combined", "extraordinary"}
     hm = lambda c: pl.col(c).dt.hour().cast(pl.Int32) * 60 + pl.col(c).dt.minute().cast(pl.Int32)  # noqa: E731
     mt = mt.with_columns((hm("end_time") - hm("start_time")).alias("dur"))
@@ -227,7 +237,7 @@ def test_behaviours_occur(province, rules):
     th = y.filter(pl.col("meeting_type").is_in(["thematic", "combined"])).group_by("cell_id").agg(
         pl.col("meeting_date").dt.quarter().n_unique().alias("q"))
     assert th.filter(pl.col("q") < 4).height > 0 and th.filter(pl.col("q") == 4).height > 0
-    at = _read_kind(root, "attendance", rules).join(
+    at = read_kind("attendance").join(
         mt.select("meeting_id", "cell_id", "meeting_date", "meeting_type"), on="meeting_id")
     assert {"present", "excused", "unexcused", "exempt", "special_duty"} <= set(at["status"])
     at = at.with_columns(pl.col("meeting_date").dt.year().alias("y"), pl.col("meeting_date").dt.month().alias("m"))
@@ -242,19 +252,19 @@ def test_behaviours_occur(province, rules):
     assert pres.filter(pl.col("sp") < 0.5).height > 0 and pres.filter(pl.col("sp") >= 0.5).height > 0
     meeting_ids = set(at["meeting_id"])
     assert mt.filter(~pl.col("meeting_id").is_in(list(meeting_ids)), pl.col("meeting_type") != "extraordinary").height > 0
-    rat = _read_kind(root, "member_ratings", rules)
+    rat = read_kind("member_ratings")
     assert {"excellent", "good", "completed", "failed"} <= set(rat["rating"])
     assert rat.filter(pl.col("disciplined")).height > 0
-    org = _read_kind(root, "org_units", rules)
+    org = read_kind("org_units")
     churn = org.filter(pl.col("established_on").dt.year().is_in([2023, 2024, 2025]), pl.col("established_on") != REFORM)
     assert churn.height > 0 and org.filter(pl.col("dissolved_on").is_not_null(), pl.col("dissolved_on") != EVE).height > 0
-    mem = _read_kind(root, "members", rules)
+    mem = read_kind("members")
     assert {"active", "exempt", "transferred_out", "deceased", "removed"} <= set(mem["status"])
     assert {"Kinh", "M'Nông", "Ê Đê", "H'Mông", "Tày", "Nùng"} <= set(mem["ethnicity"].drop_nulls())
 
 
-def test_materials_posted_for_most_meetings_late_or_not_at_all_for_some(province, rules):
-    mt = _read_kind(province.out, "meetings", rules).filter(
+def test_materials_posted_for_most_meetings_late_or_not_at_all_for_some(read_kind):
+    mt = read_kind("meetings").filter(
         pl.col("meeting_date") >= dt.date(2025, 10, 28), pl.col("meeting_type") != "extraordinary")
     days = (pl.col("meeting_date") - pl.col("materials_posted_on")).dt.total_days()
     on_time = mt.filter(days >= 1).height
@@ -264,8 +274,8 @@ def test_materials_posted_for_most_meetings_late_or_not_at_all_for_some(province
     assert mt.filter(days < 0).height == 0     # never posted after the meeting
 
 
-def test_assessments_follow_the_rulebooks(province, rules, whole):
-    ass = _read_kind(province.out, "assessments", rules)
+def test_assessments_follow_the_rulebooks(whole, read_kind):
+    ass = read_kind("assessments")
     a24, a25 = ass.filter(pl.col("year") == 2024), ass.filter(pl.col("year") == 2025)
     for col in ("score", "targets_late", "leaders_disciplined"):
         assert a25[col].null_count() == 0, col
@@ -288,10 +298,10 @@ def test_assessments_follow_the_rulebooks(province, rules, whole):
     assert a25.filter(pl.col("org_id").is_in(list(gone))).height == 0
 
 
-def test_official_ratings_and_the_planted_ones(province, rules):
+def test_official_ratings_and_the_planted_ones(province, read_kind):
     root = province.out
-    off = _read_kind(root, "official_ratings", rules)
-    ass = _read_kind(root, "assessments", rules)
+    off = read_kind("official_ratings")
+    ass = read_kind("assessments")
     for y in (2023, 2024, 2025):
         n_off = off.filter(pl.col("year") == y).select("org_id").n_unique()
         assert n_off >= 0.7 * ass.filter(pl.col("year") == y).height, y       # most org-years
