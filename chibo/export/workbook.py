@@ -50,6 +50,7 @@ HIDDEN = (STYLE, DEPTH)
 PARTY = "ĐẢNG CỘNG SẢN VIỆT NAM"
 SIGNERS = (("Người lập biểu", "(Ký, ghi rõ họ tên)"), ("T/M Ban Thường vụ", "(Ký tên, đóng dấu)"))
 ROW_HEIGHT = 15                  # points per printed line of a row
+EXCEL_ROWS = 1_048_576           # rows of a sheet
 BODY_CHUNK_ROWS = 20_000         # table rows made into XML at a time (bounds the memory)
 ZIP_LEVEL = 6                    # zlib's default, as xlsxwriter: level 1 is twice as fast on a
                                  # national workbook and makes it 40 % bigger
@@ -461,6 +462,9 @@ def _write_sheet(wb: xlsxwriter.Workbook, fm: _Formats, sheet: Sheet,
         ws.write_string(header_row, j, col, head)
     ws.set_row(header_row, ROW_HEIGHT * max([3] + [_lines(c, widths[c]) for c in df.columns]))
     end = header_row + df.height
+    if end + 7 > EXCEL_ROWS:   # xlsxwriter dropped such rows without a word; say so instead
+        raise ValueError(f"{sheet.name}: {df.height:,} rows do not fit in an Excel sheet "
+                         f"({EXCEL_ROWS:,} rows)")
     body = None
     if df.height:
         # a row's cell formats depend only on its kind: registered once per kind, not per cell

@@ -13,7 +13,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from chibo.export.workbook import Heading, Report, Sheet, write_xlsx
+from chibo.export.workbook import EXCEL_ROWS, Heading, Report, Sheet, write_xlsx
 
 HARD_TEXT = ["Chi bộ A & <B>", "  lề trái", "có\x07chuông", "_x0041_ nguyên văn", "",
              "dòng một\ndòng hai\ndòng ba", "=1+1", "Đảng bộ xã Cư Jút"]
@@ -124,3 +124,11 @@ def test_text_cells_point_into_the_shared_strings(tmp_path):
     assert int(re.search(r' count="(\d+)"', sst).group(1)) >= len(indices)
     assert "_x0007_" in sst and "_x005F_x0041_" in sst and "A &amp; &lt;B&gt;" in sst
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_a_table_longer_than_a_sheet_is_refused_not_cut(tmp_path):
+    frame = pl.DataFrame({"Mã": pl.int_range(EXCEL_ROWS, eager=True)})
+    report = Report.single("qua-dai", Sheet("Dài", "Quá dài", frame))
+    with pytest.raises(ValueError, match="do not fit in an Excel sheet"):
+        write_xlsx(report, Heading("Đảng bộ tỉnh", dt.date(2026, 3, 15)), tmp_path / "x.xlsx")
+    assert not list(tmp_path.iterdir())
