@@ -3,17 +3,20 @@
 Only new deliveries are read. Every delivery gets a `files` row: loaded, rejected,
 duplicate (same bytes seen first elsewhere) or unsupported_format. Validated rows go to
 `staging.<kind>` with their file and Excel row; row problems to `staging.quarantine`.
-raw/ is only ever read.
+raw/ is only ever read. The next delivery is read and validated in a thread while this one
+is staged (`_ReadAhead`).
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import stat
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import duckdb
 import polars as pl
@@ -205,6 +208,53 @@ def ingest_raw(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id
         return _ingest(con, raw, as_of, run_id, rules, progress, reader)
 
 
+class _ReadAhead:
+    """Reads and validates the deliveries in one thread, the next one while the main thread
+    stages this one: reading is polars (and the reader process), staging is DuckDB, and each
+    on its own leaves a core idle much of the time. The thread touches no DuckDB connection.
+    A file read ahead that turns out not to need reading (the same bytes as another) is
+    dropped; whatever reading raises is raised by `read` in the main thread, as before."""
+
+    def __init__(self, files: list[RawFile], known: dict[str, tuple], as_of: dt.date,
+                 rules: YearRules, reader: IsolatedReader) -> None:
+        self.files, self.known, self.as_of, self.rules, self.reader = \
+            files, known, as_of, rules, reader
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="chibo-read")
+        self._ahead: dict[int, Future[tuple[Any, Any]]] = {}
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def read(self, n: int) -> tuple[Any, Any]:
+        """File n's read and validation (`files[n]`); file n+1's (the next to read) starts."""
+        for early in [m for m in self._ahead if m < n]:
+            self._ahead.pop(early).cancel()
+        future = self._ahead.pop(n, None) or self._pool.submit(self._work, self.files[n])
+        following = next((m for m in range(n + 1, len(self.files))
+                          if self._to_read(self.files[m])), None)
+        if following is not None and following not in self._ahead:
+            self._ahead[following] = self._pool.submit(self._work, self.files[following])
+        return future.result()
+
+    def _to_read(self, f: RawFile) -> bool:
+        """Whether the loop will read `f`, unless its bytes turn out to be a duplicate."""
+        prior = self.known.get(f.path)
+        unchanged = prior is not None and prior[0] is not None and \
+            prior[1] == f.size and prior[2] == f.mtime_ns
+        return not unchanged and f.special is None and f.kind is not None and \
+            is_supported(f.path)
+
+    def _work(self, f: RawFile) -> tuple[Any, Any]:
+        from chibo.read import read_file
+        from chibo.validate import validate_frame
+        assert f.kind is not None
+        read = read_file(f.absolute, f.kind, name=f.path, reader=self.reader)
+        return read, validate_frame(read, f.kind, f.path, self.as_of, self.rules)
+
+
 def _ingest(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id: str,
             rules: YearRules, progress: Callable[[str], None] | None,
             reader: IsolatedReader) -> IngestSummary:
@@ -215,40 +265,43 @@ def _ingest(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id: s
     disk = raw_disk(con)   # asked now: after a full disk the connection may be unusable
     files = scan_raw(raw)
     summary.data_entries = sum(1 for f in files if f.kind)
-    for n, f in enumerate(files, 1):
-        prior = known.get(f.path)
-        if prior and prior[0] is not None and prior[1] == f.size and prior[2] == f.mtime_ns:
-            continue   # same path, size and mtime as a recorded delivery: skip re-hashing
-        # one transaction per delivery: a failure (and a task retry) never leaves half a file.
-        # Only a FileRejected (the file's own problem) is recorded; any other exception is the
-        # run's: the transaction is rolled back, the file is not recorded and is read again by
-        # the next run.
-        began = False
-        try:
-            f, sha = _identity(f)
-            if prior and prior[0] == sha and (sha is not None or prior[1:] == (f.size, f.mtime_ns)):
-                continue
-            con.execute("BEGIN TRANSACTION")
-            began = True
-            status, rows_read, rows_quar, error, warnings = _deliver(
-                con, f, sha, prior is not None, seen, next_id, run_id, as_of, rules, reader)
-            con.execute("COMMIT")
-        except BaseException as exc:
-            if began:
-                _rollback(con)
-            if isinstance(exc, Exception) and not isinstance(exc, ChiboError):
-                raise StageFailed("ingest", f.path, exc, disk=disk, file_bytes=f.size) from exc
-            raise
-        next_id += 1
-        summary.files_new += 1
-        summary.by_status[status] = summary.by_status.get(status, 0) + 1
-        summary.rows_read += rows_read
-        summary.rows_quarantined += rows_quar
-        if error:
-            summary.messages.append(f"{f.path}: {error}")
-        if progress:
-            progress(f"[{n}/{len(files)}] {f.path}: {status}")
-        kill_point("ingest")
+    with _ReadAhead(files, known, as_of, rules, reader) as ahead:
+        for n, f in enumerate(files):
+            prior = known.get(f.path)
+            if prior and prior[0] is not None and prior[1] == f.size and prior[2] == f.mtime_ns:
+                continue   # same path, size and mtime as a recorded delivery: skip re-hashing
+            # one transaction per delivery: a failure (and a task retry) never leaves half a
+            # file. Only a FileRejected (the file's own problem) is recorded; any other
+            # exception is the run's: the transaction is rolled back, the file is not recorded
+            # and is read again by the next run.
+            began = False
+            try:
+                f, sha = _identity(f)
+                if prior and prior[0] == sha and \
+                        (sha is not None or prior[1:] == (f.size, f.mtime_ns)):
+                    continue
+                con.execute("BEGIN TRANSACTION")
+                began = True
+                status, rows_read, rows_quar, error, warnings = _deliver(
+                    con, f, sha, prior is not None, seen, next_id, run_id,
+                    functools.partial(ahead.read, n))
+                con.execute("COMMIT")
+            except BaseException as exc:
+                if began:
+                    _rollback(con)
+                if isinstance(exc, Exception) and not isinstance(exc, ChiboError):
+                    raise StageFailed("ingest", f.path, exc, disk=disk, file_bytes=f.size) from exc
+                raise
+            next_id += 1
+            summary.files_new += 1
+            summary.by_status[status] = summary.by_status.get(status, 0) + 1
+            summary.rows_read += rows_read
+            summary.rows_quarantined += rows_quar
+            if error:
+                summary.messages.append(f"{f.path}: {error}")
+            if progress:
+                progress(f"[{n + 1}/{len(files)}] {f.path}: {status}")
+            kill_point("ingest")
     if _release_orphaned_duplicates(con):
         again = ingest_raw(con, raw, as_of, run_id, rules, progress)
         summary.files_new += again.files_new
@@ -317,11 +370,9 @@ def _release_orphaned_duplicates(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _deliver(con, f: RawFile, sha: str | None, replaces_path: bool, seen: set[str],
-             delivery_id: int, run_id: str, as_of: dt.date, rules: YearRules,
-             reader: IsolatedReader):
+             delivery_id: int, run_id: str, read_and_validate: Callable[[], tuple[Any, Any]]):
     """Record one new delivery: read, validate and stage it unless it is a copy or unsupported."""
-    from chibo.read import FileRejected, read_file
-    from chibo.validate import validate_frame
+    from chibo.read import FileRejected
 
     if replaces_path:
         _supersede(con, f.path)
@@ -342,8 +393,7 @@ def _deliver(con, f: RawFile, sha: str | None, replaces_path: bool, seen: set[st
     else:
         seen.add(sha)
         try:
-            read = read_file(f.absolute, f.kind, name=f.path, reader=reader)
-            result = validate_frame(read, f.kind, f.path, as_of, rules)
+            read, result = read_and_validate()
         except FileRejected as exc:   # the file's own problem; anything else fails the run
             status, error = "rejected", f"{exc.message_vi} / {exc.message_en}"
         else:

@@ -59,6 +59,35 @@ def test_a_bug_in_validation_fails_the_run_and_the_file_is_read_again(world, mon
     assert runs[1][2] == "ingest" and "a regression in validation" in runs[1][3]
 
 
+def test_a_bug_reading_ahead_names_the_file_it_hit_not_the_one_being_staged(world,
+                                                                         monkeypatch):
+    # the next delivery is read while this one is staged: a bug on the next one is still
+    # that file's, and the one before it is not held responsible
+    raw, s = world
+    pipeline.run_all(s)
+    more_meetings(raw)
+
+    import chibo.validate
+    validate = chibo.validate.validate_frame
+
+    def bug_on_meetings(read, kind, *args, **kwargs):
+        if kind == "meetings":
+            raise RuntimeError("a regression in validating meetings")
+        return validate(read, kind, *args, **kwargs)
+    monkeypatch.setattr(chibo.validate, "validate_frame", bug_on_meetings)
+    with pytest.raises(StageFailed) as caught:
+        pipeline.run_all(s)
+    assert "meetings/2024-05-10-c1.csv" in str(caught.value)
+    assert "attendance/2024-05-10-c1.csv" not in str(caught.value)
+
+    monkeypatch.undo()
+    pipeline.run_all(s)
+    files = query(s.warehouse, "SELECT path, status FROM files WHERE path LIKE '%2024-05-10%' "
+                  "ORDER BY path")
+    assert files == [("attendance/2024-05-10-c1.csv", "loaded"),
+                     ("meetings/2024-05-10-c1.csv", "loaded")]
+
+
 def test_a_file_level_rejection_is_still_recorded_rejected(world):
     raw, s = world
     (raw / "meetings" / "rong.csv").write_bytes(b"")
