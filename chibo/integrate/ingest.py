@@ -215,8 +215,8 @@ class _ReadAhead:
     A file read ahead that turns out not to need reading (the same bytes as another) is
     dropped; whatever reading raises is raised by `read` in the main thread, as before."""
 
-    def __init__(self, files: list[RawFile], known: dict[str, tuple], as_of: dt.date,
-                 rules: YearRules, reader: IsolatedReader) -> None:
+    def __init__(self, files: list[RawFile], known: dict[str, tuple[str, int, int]],
+                 as_of: dt.date, rules: YearRules, reader: IsolatedReader) -> None:
         self.files, self.known, self.as_of, self.rules, self.reader = \
             files, known, as_of, rules, reader
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="chibo-read")
@@ -240,12 +240,9 @@ class _ReadAhead:
         return future.result()
 
     def _to_read(self, f: RawFile) -> bool:
-        """Whether the loop will read `f`, unless its bytes turn out to be a duplicate."""
-        prior = self.known.get(f.path)
-        unchanged = prior is not None and prior[0] is not None and \
-            prior[1] == f.size and prior[2] == f.mtime_ns
-        return not unchanged and f.special is None and f.kind is not None and \
-            is_supported(f.path)
+        """Whether the loop will read `f`, unless its bytes turn out to be already known."""
+        return not _as_recorded(self.known.get(f.path), f) and f.special is None and \
+            f.kind is not None and is_supported(f.path)
 
     def _work(self, f: RawFile) -> tuple[Any, Any]:
         from chibo.read import read_file
@@ -253,6 +250,13 @@ class _ReadAhead:
         assert f.kind is not None
         read = read_file(f.absolute, f.kind, name=f.path, reader=self.reader)
         return read, validate_frame(read, f.kind, f.path, self.as_of, self.rules)
+
+
+def _as_recorded(prior: tuple[str, int, int] | None, f: RawFile) -> bool:
+    """The entry has the size and mtime of its recorded delivery (`prior`: sha256, size,
+    mtime_ns)."""
+    return prior is not None and prior[0] is not None and \
+        prior[1] == f.size and prior[2] == f.mtime_ns
 
 
 def _ingest(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id: str,
@@ -268,7 +272,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, raw: Path, as_of: dt.date, run_id: s
     with _ReadAhead(files, known, as_of, rules, reader) as ahead:
         for n, f in enumerate(files):
             prior = known.get(f.path)
-            if prior and prior[0] is not None and prior[1] == f.size and prior[2] == f.mtime_ns:
+            if _as_recorded(prior, f):
                 continue   # same path, size and mtime as a recorded delivery: skip re-hashing
             # one transaction per delivery: a failure (and a task retry) never leaves half a
             # file. Only a FileRejected (the file's own problem) is recorded; any other
