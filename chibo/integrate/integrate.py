@@ -91,13 +91,24 @@ def _in_parts(kind: str, alias: str = "") -> str:
 
 
 def _current_rows(con: duckdb.DuckDBPyConnection, kind: str, changed: bool = False) -> None:
+    """The last delivered row of every key (cur_<kind>). Most keys were delivered once: only
+    the keys delivered again go through the window that picks the last, the rest are taken
+    as they are (a national year's attendance: a window over 80 M one-row partitions spilled
+    where a grouping of the keys does not; docs/benchmarks.md)."""
     key = ", ".join(CONTRACT[kind].key)
+    rows = f"(SELECT * FROM staging.{kind} {'WHERE ' + _in_parts(kind) if changed else ''})"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE redelivered_keys AS
+        SELECT {key} FROM {rows} GROUP BY ALL HAVING count(*) > 1""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cur_{kind} AS
-        SELECT * FROM staging.{kind}
-        {"WHERE " + _in_parts(kind) if changed else ""}
-        QUALIFY row_number() OVER (PARTITION BY {key}
-                                   ORDER BY source_file DESC, source_row DESC) = 1""")
+        SELECT s.* FROM {rows} s ANTI JOIN redelivered_keys d ON {_key_match(kind, 's', 'd')}
+        UNION ALL
+        SELECT * FROM (
+            SELECT s.* FROM {rows} s SEMI JOIN redelivered_keys d ON {_key_match(kind, 's', 'd')}
+            QUALIFY row_number() OVER (PARTITION BY {key}
+                                       ORDER BY source_file DESC, source_row DESC) = 1)""")
+    con.execute("DROP TABLE redelivered_keys")
 
 
 # an empty valid_from sorts before every date

@@ -132,6 +132,19 @@ def test_late_correction_that_sorts_early_loses(tmp_path, tree_raw):
     assert db_count(s.warehouse, "SELECT upper_attendees FROM meetings") == 3
 
 
+def test_a_unit_delivered_again_without_valid_from_keeps_one_version_the_last(tmp_path, tree_raw):
+    # an empty valid_from is part of the key: the renamed row replaces the first, in one
+    # night and after a rebuild alike, instead of standing beside it
+    write_csv(tree_raw, "org_units", "2025-03-01-cay-dinh-chinh.csv",
+              [dict(TREE[3], name="Chi bộ thôn Một")])
+    s = settings(tmp_path, tree_raw)
+    for rebuild in (False, True):
+        integrate_only(s, rebuild=rebuild)
+        assert db_count(s.warehouse, "SELECT string_agg(name) FROM org_units "
+                                     "WHERE org_id = 'C1'") == "Chi bộ thôn Một"
+        assert db_count(s.warehouse, "SELECT count(*) FROM org_units") == len(TREE)
+
+
 def test_pending_integrates_when_reference_arrives_and_returns_when_retracted(tmp_path, tree_raw):
     s = settings(tmp_path, tree_raw)
     write_csv(tree_raw, "attendance", "2025-02-10-dd.csv",
