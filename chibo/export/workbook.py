@@ -170,13 +170,12 @@ def _column_widths(df: pl.DataFrame, wrap: tuple[str, ...]) -> dict[str, float]:
     return out
 
 
-def _lines(text: str, width: float) -> int:
+def _printed_lines(text: pl.Expr, width: float) -> pl.Expr:
     """Printed lines of a wrapped cell (about one character per unit of column width)."""
     per_line = max(int(width * 1.05) - 1, 1)
-    lines = 0
-    for part in text.split("\n"):
-        lines += max(1, -(-len(part) // per_line))
-    return lines
+    return text.str.split("\n").list.eval(
+        ((pl.element().str.len_chars() + per_line - 1) // per_line).clip(lower_bound=1)
+    ).list.sum()
 
 
 class _Formats:
@@ -273,18 +272,15 @@ class _Body:
                                     for (style, depth), xf in indices.items()})
 
     def _height(self) -> pl.Expr:
-        """A row as tall as its longest wrapped text (as `_lines` counts); default height
-        otherwise."""
+        """A row as tall as its longest wrapped text (as `_printed_lines` counts); default
+        height otherwise."""
         if not self.wrap:
             return pl.lit("")
         lines = []
         for col, width in self.wrap.items():
-            per_line = max(int(width * 1.05) - 1, 1)
             text = pl.col(col).cast(pl.String)
-            count = text.str.split("\n").list.eval(
-                ((pl.element().str.len_chars() + per_line - 1) // per_line).clip(lower_bound=1)
-            ).list.sum()
-            lines.append(pl.when(text.is_not_null() & (text != "")).then(count))
+            lines.append(pl.when(text.is_not_null() & (text != ""))
+                         .then(_printed_lines(text, width)))
         tall = pl.max_horizontal(lines).fill_null(1)
         return pl.when(tall > 1).then(pl.concat_str(
             pl.lit(' ht="'), (tall * ROW_HEIGHT).cast(pl.String), pl.lit('" customHeight="1"'))
@@ -460,7 +456,9 @@ def _write_sheet(wb: xlsxwriter.Workbook, fm: _Formats, sheet: Sheet,
     for j, col in enumerate(df.columns):
         ws.set_column(j, j, widths[col])
         ws.write_string(header_row, j, col, head)
-    ws.set_row(header_row, ROW_HEIGHT * max([3] + [_lines(c, widths[c]) for c in df.columns]))
+    header_lines = pl.select(pl.max_horizontal(
+        pl.lit(3), *[_printed_lines(pl.lit(c, pl.String), widths[c]) for c in df.columns])).item()
+    ws.set_row(header_row, ROW_HEIGHT * header_lines)
     end = header_row + df.height
     if end + 7 > EXCEL_ROWS:   # xlsxwriter dropped such rows without a word; say so instead
         raise ValueError(f"{sheet.name}: {df.height:,} rows do not fit in an Excel sheet "

@@ -16,7 +16,7 @@ import stat
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 import duckdb
 import polars as pl
@@ -26,6 +26,10 @@ from chibo.errors import ChiboError, StageFailed
 from chibo.read.isolation import IsolatedReader
 from chibo.settings import kill_point
 from schemas._common import YearRules
+
+if TYPE_CHECKING:
+    from chibo.read.reader import ReadResult
+    from chibo.validate.core import ValidationResult
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".xlsx")
 
@@ -220,7 +224,7 @@ class _ReadAhead:
         self.files, self.known, self.as_of, self.rules, self.reader = \
             files, known, as_of, rules, reader
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="chibo-read")
-        self._ahead: dict[int, Future[tuple[Any, Any]]] = {}
+        self._ahead: dict[int, Future[tuple[ReadResult, ValidationResult]]] = {}
 
     def __enter__(self) -> _ReadAhead:
         return self
@@ -228,7 +232,7 @@ class _ReadAhead:
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def read(self, n: int) -> tuple[Any, Any]:
+    def read(self, n: int) -> tuple[ReadResult, ValidationResult]:
         """File n's read and validation (`files[n]`); file n+1's (the next to read) starts."""
         for early in [m for m in self._ahead if m < n]:
             self._ahead.pop(early).cancel()
@@ -241,15 +245,30 @@ class _ReadAhead:
 
     def _to_read(self, f: RawFile) -> bool:
         """Whether the loop will read `f`, unless its bytes turn out to be already known."""
-        return not _as_recorded(self.known.get(f.path), f) and f.special is None and \
-            f.kind is not None and is_supported(f.path)
+        return not _as_recorded(self.known.get(f.path), f) and _not_read(f) is None
 
-    def _work(self, f: RawFile) -> tuple[Any, Any]:
+    def _work(self, f: RawFile) -> tuple[ReadResult, ValidationResult]:
         from chibo.read import read_file
         from chibo.validate import validate_frame
         assert f.kind is not None
         read = read_file(f.absolute, f.kind, name=f.path, reader=self.reader)
         return read, validate_frame(read, f.kind, f.path, self.as_of, self.rules)
+
+
+def _not_read(f: RawFile) -> tuple[str, str] | None:
+    """Why a delivery is recorded without being read (its status and message), or None."""
+    if f.special is not None and f.special.startswith("unreadable"):
+        return "rejected", special_reason(f.special)
+    if f.special is not None:   # a link, FIFO, socket or device: recorded, never opened
+        return "unsupported_format", special_reason(f.special)
+    if f.kind is None:
+        return "unsupported_format", ("không nằm trong thư mục của một loại dữ liệu "
+                                      "(org_units, members, …) / not inside a kind "
+                                      "folder (org_units, members, …)")
+    if not is_supported(f.path):
+        return "unsupported_format", ("chỉ đọc tệp .csv, .csv.gz và .xlsx / only "
+                                      ".csv, .csv.gz and .xlsx files are read")
+    return None
 
 
 def _as_recorded(prior: tuple[str, int, int] | None, f: RawFile) -> bool:
@@ -374,24 +393,17 @@ def _release_orphaned_duplicates(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _deliver(con, f: RawFile, sha: str | None, replaces_path: bool, seen: set[str],
-             delivery_id: int, run_id: str, read_and_validate: Callable[[], tuple[Any, Any]]):
+             delivery_id: int, run_id: str,
+             read_and_validate: Callable[[], tuple[ReadResult, ValidationResult]]):
     """Record one new delivery: read, validate and stage it unless it is a copy or unsupported."""
     from chibo.read import FileRejected
 
     if replaces_path:
         _supersede(con, f.path)
     status, rows_read, rows_quar, error, warnings = "loaded", 0, 0, None, None
-    if f.special is not None and f.special.startswith("unreadable"):
-        status, error = "rejected", special_reason(f.special)
-    elif f.special is not None:   # a link, FIFO, socket or device: recorded, never opened
-        status, error = "unsupported_format", special_reason(f.special)
-    elif f.kind is None:
-        status, error = "unsupported_format", ("không nằm trong thư mục của một loại dữ liệu "
-                                               "(org_units, members, …) / not inside a kind "
-                                               "folder (org_units, members, …)")
-    elif not is_supported(f.path):
-        status, error = "unsupported_format", ("chỉ đọc tệp .csv, .csv.gz và .xlsx / only "
-                                               ".csv, .csv.gz and .xlsx files are read")
+    unread = _not_read(f)
+    if unread is not None:
+        status, error = unread
     elif sha is None or sha in seen:   # (a file without a hash is unreadable, above)
         status = "duplicate"
     else:
@@ -401,6 +413,7 @@ def _deliver(con, f: RawFile, sha: str | None, replaces_path: bool, seen: set[st
         except FileRejected as exc:   # the file's own problem; anything else fails the run
             status, error = "rejected", f"{exc.message_vi} / {exc.message_en}"
         else:
+            assert f.kind is not None   # a delivery outside a kind folder is not read
             rows_read = result.rows_read
             _stage(con, f.kind, f.path, delivery_id, run_id, result.valid, result.quarantine)
             rows_quar = (result.quarantine.select("source_row").n_unique()
